@@ -1,0 +1,86 @@
+"""Derivations: a definition followed by checked steps, and the builder that checks them."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+
+from derive.engine.check import Refutation, StepRejected, Verdict, check_step
+from derive.engine.context import Context
+from derive.engine.rules import DEFINITION, Rule
+
+
+@dataclass(frozen=True)
+class Step:
+    """One line of a derivation: ``before`` becomes ``after`` by ``rule``, for the reason ``why``."""
+
+    before: sp.Expr
+    after: sp.Expr
+    rule: Rule
+    why: str
+    verdict: Verdict
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """A titled chain ``definition = step₁ = … = result``; every link was checked on creation."""
+
+    name: str
+    title: str
+    context: Context
+    definition: sp.Expr
+    definition_why: str
+    steps: tuple[Step, ...]
+    summary: str = ""
+
+    @property
+    def result(self) -> sp.Expr:
+        return self.steps[-1].after if self.steps else self.definition
+
+    @property
+    def explicit_result(self) -> sp.Expr:
+        return self.context.realise(self.result)
+
+    @property
+    def lines(self) -> list[tuple[sp.Expr, Rule, str]]:
+        """Every expression in order with the rule that produced it (the definition first)."""
+        return [(self.definition, DEFINITION, self.definition_why)] + [(s.after, s.rule, s.why) for s in self.steps]
+
+
+class DerivationBuilder:
+    """Builds a derivation one checked step at a time; a wrong step raises ``StepRejected``."""
+
+    def __init__(self, name: str, title: str, context: Context, definition: sp.Expr, why: str,
+                 summary: str = "") -> None:
+        self._name, self._title, self._context, self._summary = name, title, context, summary
+        self._definition, self._why = definition, why
+        self._steps: list[Step] = []
+
+    @property
+    def current(self) -> sp.Expr:
+        return self._steps[-1].after if self._steps else self._definition
+
+    def apply(self, rule: Rule, why: str, *, optional: bool = False) -> DerivationBuilder:
+        """Let ``rule`` compute the next expression; ``optional`` skips a rule with nothing to do."""
+        after = rule(self.current, self._context)
+        if optional and after == self.current:
+            return self
+        return self.to(after, rule, why)
+
+    def to(self, after: sp.Expr, rule: Rule, why: str) -> DerivationBuilder:
+        """Write the next expression out by hand; the checker decides whether ``rule`` allows it."""
+        before = self.current
+        if after == before:
+            raise ValueError(f"derivation {self._name!r}: {rule.name!r} leaves the expression unchanged")
+        index = len(self._steps) + 1
+        outcome = check_step(before, after, self._context, seed=f"{self._name}:{index}")
+        if isinstance(outcome, Refutation):
+            raise StepRejected(
+                f"derivation {self._name!r}, step {index} ({rule.name}): rejected by the {outcome.route} "
+                f"check: {outcome.detail}")
+        self._steps.append(Step(before, after, rule, why, outcome))
+        return self
+
+    def build(self) -> Derivation:
+        return Derivation(self._name, self._title, self._context, self._definition, self._why,
+                          tuple(self._steps), self._summary)

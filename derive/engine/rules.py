@@ -1,0 +1,89 @@
+"""Rules: each turns one expression into the next, the way a careful person would on paper.
+
+A rule's ``statement`` is the identity it uses, in LaTeX, so a reader sees the licence
+for every step.  Rules that rewrite integrals act only on ``Integral`` nodes over the
+whole real line, with the density placeholder as the weight.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import sympy as sp
+
+from derive.engine.context import Context
+
+Transform = Callable[[sp.Expr, Context], sp.Expr]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A named rewrite: ``apply`` produces the next expression, ``statement`` is its law."""
+
+    name: str
+    statement: str
+    apply: Transform | None = None
+
+    def __call__(self, expr: sp.Expr, context: Context) -> sp.Expr:
+        if self.apply is None:
+            raise TypeError(f"rule {self.name!r} needs the next expression written out")
+        return self.apply(expr, context)
+
+
+def _map_integrals(fn: Callable[[sp.Integral], sp.Expr]) -> Callable[[sp.Expr], sp.Expr]:
+    def transform(expr: sp.Expr) -> sp.Expr:
+        return expr.replace(lambda e: isinstance(e, sp.Integral), fn)
+    return transform
+
+
+def _distribute(integrand: sp.Expr) -> sp.Expr:
+    """q·(a + b) -> q·a + q·b without expanding powers or logarithms."""
+    return sp.expand(integrand, power_base=False, power_exp=False, multinomial=False, log=False, basic=False)
+
+
+def _split_sum(integral: sp.Integral) -> sp.Expr:
+    terms = sp.Add.make_args(_distribute(integral.function))
+    return sp.Add(*(sp.Integral(t, *integral.limits) for t in terms))
+
+
+def _pull_constants(integral: sp.Integral) -> sp.Expr:
+    (var, *_), = integral.limits
+    constant, rest = integral.function.as_independent(var, as_Add=False)
+    return constant * sp.Integral(rest, *integral.limits)
+
+
+def _expand_log_densities(expr: sp.Expr, context: Context) -> sp.Expr:
+    def expand(e: sp.Expr) -> sp.Expr:
+        model = context.model(e.args[0].func) if e.args and isinstance(e.args[0], sp.Function) else None
+        return model.log_density(e.args[0].args[0]) if model else e
+    return expr.replace(lambda e: isinstance(e, sp.log), expand)
+
+
+def _log_of_quotient(expr: sp.Expr, context: Context) -> sp.Expr:
+    def split(e: sp.Expr) -> sp.Expr:
+        num, den = sp.fraction(e.args[0])
+        return sp.log(num) - sp.log(den) if den != 1 else e
+    return expr.replace(lambda e: isinstance(e, sp.log), split)
+
+
+DEFINITION = Rule("definition", r"\text{definition}")
+LOG_OF_QUOTIENT = Rule("log of a quotient", r"\log\frac{a}{b} = \log a - \log b", _log_of_quotient)
+EXPAND_LOG_DENSITY = Rule(
+    "expand the log-density",
+    r"\log \mathcal{N}(z; m, s^2) = -\tfrac12\log(2\pi s^2) - \frac{(z-m)^2}{2s^2}",
+    _expand_log_densities,
+)
+LINEARITY = Rule(
+    "linearity of the integral",
+    r"\int (f + g)\,dz = \int f\,dz + \int g\,dz",
+    lambda expr, _: _map_integrals(_split_sum)(expr),
+)
+PULL_CONSTANTS = Rule(
+    "pull constants out",
+    r"\int c\,f(z)\,dz = c\int f(z)\,dz",
+    lambda expr, _: _map_integrals(_pull_constants)(expr),
+)
+ALGEBRA = Rule("collect and simplify", r"\text{algebra}")
+LOG_ALGEBRA = Rule("logarithm algebra", r"\log a - \log b = \log\frac{a}{b},\ \log a^k = k\log a")
+REGROUP = Rule("regroup as cross-entropy minus entropy", r"\mathrm{KL}(q\,\|\,p) = H(q, p) - H(q)")
+STABLE_FORM = Rule("numerically stable form", r"\text{rewrite}")

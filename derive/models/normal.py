@@ -1,0 +1,74 @@
+"""Univariate Gaussian densities as SymPy expressions, built once, here.
+
+A density appears in derivations as an opaque placeholder ``q(z)`` so that steps
+read like the paper version; ``realise`` swaps the explicit density back in for
+checking and for the machine-readable output.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+
+z = sp.Symbol("z", real=True)
+"""The integration variable shared by every univariate derivation."""
+
+
+@dataclass(frozen=True)
+class Normal:
+    """N(mean, std²) with a placeholder name (``q``, ``p``, …) used in write-ups."""
+
+    name: str
+    mean: sp.Expr
+    std: sp.Expr
+
+    @property
+    def placeholder(self) -> sp.FunctionClass:
+        return sp.Function(self.name, real=True)
+
+    def at(self, x: sp.Expr = z) -> sp.Expr:
+        """The placeholder applied to ``x``: what a derivation writes as q(z)."""
+        return self.placeholder(x)
+
+    def density(self, x: sp.Expr = z) -> sp.Expr:
+        return sp.exp(-((x - self.mean) ** 2) / (2 * self.std**2)) / sp.sqrt(2 * sp.pi * self.std**2)
+
+    def log_density(self, x: sp.Expr = z) -> sp.Expr:
+        """log q(x) = -½ log(2πσ²) - (x - μ)²/(2σ²), kept in the textbook shape."""
+        return -sp.log(2 * sp.pi * self.std**2) / 2 - (x - self.mean) ** 2 / (2 * self.std**2)
+
+    @property
+    def realisation(self) -> dict[sp.FunctionClass, sp.Lambda]:
+        x = sp.Dummy("x", real=True)
+        return {self.placeholder: sp.Lambda(x, self.density(x))}
+
+    @property
+    def latex(self) -> str:
+        mean = sp.latex(self.mean)
+        var = sp.latex(self.std**2)
+        return rf"\mathcal{{N}}({mean}, {var})"
+
+
+mu, sigma = sp.Symbol("mu", real=True), sp.Symbol("sigma", positive=True)
+mu1, sigma1 = sp.Symbol("mu_1", real=True), sp.Symbol("sigma_1", positive=True)
+mu2, sigma2 = sp.Symbol("mu_2", real=True), sp.Symbol("sigma_2", positive=True)
+
+
+def normal(name: str = "q") -> Normal:
+    """q = N(μ, σ²), the approximate posterior of the classic write-up."""
+    return Normal(name, mu, sigma)
+
+
+def standard_normal(name: str = "p") -> Normal:
+    """p = N(0, 1), the VAE prior."""
+    return Normal(name, sp.Integer(0), sp.Integer(1))
+
+
+def normal_1(name: str = "q") -> Normal:
+    """q = N(μ₁, σ₁²): the first of a general pair."""
+    return Normal(name, mu1, sigma1)
+
+
+def normal_2(name: str = "p") -> Normal:
+    """p = N(μ₂, σ₂²): the second of a general pair."""
+    return Normal(name, mu2, sigma2)
