@@ -27,4 +27,5 @@ def cite(derivation: Derivation, rename: dict[sp.Symbol, sp.Symbol] | None = Non
                 raise ValueError(f"{derivation.name!r} is about a different {model.name}")
         return expr.xreplace({integral: value})
 
-    return Rule(f"result of {derivation.name}", derivation.title, apply)
+    statement = f"{derivation.context.lhs} = {sp.latex(derivation.result)}"
+    return Rule(f"result of {derivation.name}", statement, apply)

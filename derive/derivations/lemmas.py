@@ -63,14 +63,20 @@ class Lemma:
     title: str
     integrand: sp.Expr
     value: sp.Expr
-    statement: str
+    lhs: str
+    law: str
+
+    @property
+    def statement(self) -> str:
+        return f"{self.lhs} = {sp.latex(self.value)}"
 
     def derive(self, name: str, title: str) -> Derivation:
         q = normal()
-        context = Context((q, phi), integrate_symbolically=True)
+        context = Context((q, phi), integrate_symbolically=True, lhs=self.lhs)
         definition = sp.Integral(self.integrand * q.at(z), (z, -sp.oo, sp.oo))
         builder = DerivationBuilder(name, title, context, definition,
-                                    "the expectation under q = N(μ, σ²), written as an integral")
+                                    "the expectation under q = N(μ, σ²), written as an integral",
+                                    summary=f"A moment of q = {q.text}, proven by integration and cited later")
         builder.apply(STANDARDISE, "substitute z = μ + σt so the weight becomes the standard normal φ(t)")
         builder.apply(EXPAND, "multiply out the polynomial in t", optional=True)
         builder.apply(LINEARITY, "split the integral of a sum into a sum of integrals", optional=True)
@@ -94,7 +100,7 @@ class Lemma:
                         return value
                 return integral
             return expr.replace(lambda e: isinstance(e, sp.Integral), replace)
-        return Rule(self.title, self.statement, cite)
+        return Rule(self.law, self.statement, cite)
 
     def _value_for(self, g: sp.Expr, var: sp.Symbol, model: Normal) -> sp.Expr | None:
         """The lemma's value if g(var) is its integrand for some constant a, else None."""
@@ -112,14 +118,14 @@ class Lemma:
         return self.value.subs({mu: model.mean, sigma: model.std}).subs(a, solution.get(a, a))
 
 
-NORMALISATION = Lemma("normal-normalisation", "a density integrates to one", sp.Integer(1), sp.Integer(1),
-                      r"\int q(z)\,dz = 1")
-MEAN = Lemma("normal-mean", "the mean of a normal", z, mu, r"\mathbb{E}_q[z] = \mu")
-SECOND_MOMENT = Lemma("normal-second-moment", "the second moment of a normal", z**2, mu**2 + sigma**2,
-                      r"\mathbb{E}_q[z^2] = \mu^2 + \sigma^2")
-SQUARE_DISTANCE = Lemma("normal-expected-square-distance", "the expected squared distance to a point",
-                        (z - a) ** 2, sigma**2 + (mu - a) ** 2,
-                        r"\mathbb{E}_q[(z - a)^2] = \sigma^2 + (\mu - a)^2")
+NORMALISATION = Lemma("normal-normalisation", "A normal density integrates to one", sp.Integer(1), sp.Integer(1),
+                      r"\int q(z)\,dz", "∫ q = 1")
+MEAN = Lemma("normal-mean", "The mean of a normal", z, mu, r"\mathbb{E}_q[z]", "E_q[z] = μ")
+SECOND_MOMENT = Lemma("normal-second-moment", "The second moment of a normal", z**2, mu**2 + sigma**2,
+                      r"\mathbb{E}_q[z^2]", "E_q[z²] = μ² + σ²")
+SQUARE_DISTANCE = Lemma("normal-expected-square-distance", "The expected squared distance to a point",
+                        (z - a) ** 2, sigma**2 + (mu - a) ** 2, r"\mathbb{E}_q[(z - a)^2]",
+                        "E_q[(z − a)²] = σ² + (μ − a)²")
 LEMMAS = (NORMALISATION, MEAN, SECOND_MOMENT, SQUARE_DISTANCE)
 
 for _lemma in LEMMAS:

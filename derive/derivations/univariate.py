@@ -27,7 +27,7 @@ def entropy_normal(name: str, title: str) -> Derivation:
     builder = DerivationBuilder(
         name, title, Context((q,), lhs=r"H(q)"),
         -_integral(q.at() * sp.log(q.at())), "differential entropy: H(q) = −∫ q log q",
-        summary=f"H(q) for q = {q.latex}")
+        summary=f"H(q) for q = {q.text}")
     builder.apply(EXPAND_LOG_DENSITY, "write log q(z) out: a constant and a quadratic in z")
     builder.apply(LINEARITY, "integrate the two terms separately")
     builder.apply(PULL_CONSTANTS, "neither log(2πσ²) nor 1/(2σ²) depends on z")
@@ -45,7 +45,7 @@ def cross_entropy_std_normal(name: str, title: str) -> Derivation:
         name, title,
         Context((q, p), lhs=r"H(q, p)"),
         -_integral(q.at() * sp.log(p.at())), "cross-entropy: H(q, p) = −∫ q log p (log p, not log q)",
-        summary=f"H(q, p) for q = {q.latex}, p = {p.latex}")
+        summary=f"H(q, p) for q = {q.text}, p = {p.text}")
     builder.apply(EXPAND_LOG_DENSITY, "write log p(z) out: p = N(0, 1) gives −½ log 2π − z²/2")
     builder.apply(LINEARITY, "integrate the two terms separately")
     builder.apply(PULL_CONSTANTS, "½ log 2π and ½ do not depend on z")
@@ -62,7 +62,7 @@ def kl_std_normal(name: str, title: str) -> Derivation:
         name, title,
         Context((q, p), lhs=r"\mathrm{KL}(q \,\|\, p)"),
         _integral(q.at() * sp.log(q.at() / p.at())), "KL(q ‖ p) = ∫ q log(q/p)",
-        summary=f"KL(q ‖ p) for q = {q.latex}, p = {p.latex}: the VAE regulariser")
+        summary=f"KL(q ‖ p) for q = {q.text}, p = {p.text}: the VAE regulariser")
     _split_into_cross_entropy_and_entropy(builder)
     builder.apply(cite(cross_entropy_std_normal()), "the first term is the cross-entropy H(q, p)")
     builder.apply(cite(entropy_normal()), "the second is minus the entropy, −H(q)")
@@ -80,7 +80,7 @@ def cross_entropy_general(name: str, title: str) -> Derivation:
         name, title,
         Context((q, p), lhs=r"H(q, p)"),
         -_integral(q.at() * sp.log(p.at())), "cross-entropy: H(q, p) = −∫ q log p",
-        summary=f"H(q, p) for q = {q.latex}, p = {p.latex}")
+        summary=f"H(q, p) for q = {q.text}, p = {p.text}")
     builder.apply(EXPAND_LOG_DENSITY, "write log p(z) out with p's own mean and variance")
     builder.apply(LINEARITY, "integrate the two terms separately")
     builder.apply(PULL_CONSTANTS, "log(2πσ₂²) and 1/(2σ₂²) do not depend on z")
@@ -97,7 +97,7 @@ def kl_general(name: str, title: str) -> Derivation:
         name, title,
         Context((q, p), lhs=r"\mathrm{KL}(q \,\|\, p)"),
         _integral(q.at() * sp.log(q.at() / p.at())), "KL(q ‖ p) = ∫ q log(q/p)",
-        summary=f"KL(q ‖ p) for q = {q.latex}, p = {p.latex}")
+        summary=f"KL(q ‖ p) for q = {q.text}, p = {p.text}")
     _split_into_cross_entropy_and_entropy(builder)
     builder.apply(cite(cross_entropy_general()), "the first term is the cross-entropy H(q, p)")
     builder.apply(cite(entropy_normal(), {mu: mu1, sigma: sigma1}),

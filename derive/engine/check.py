@@ -64,18 +64,27 @@ def _hermite_rule(n: int) -> tuple[tuple[mp.mpf, mp.mpf], ...]:
     return tuple((mp.mpf(str(x)), mp.mpf(str(w))) for x, w in zip(nodes, weights))
 
 
-@lru_cache(maxsize=4096)
-def _quadrature(integrand: sp.Expr, var: sp.Symbol, centre: mp.mpf, scale: mp.mpf) -> mp.mpf:
-    """∫ integrand d(var) over the real line, for an integrand whose parameters are numbers.
+@lru_cache(maxsize=1024)
+def _compiled(integrand: sp.Expr, var: sp.Symbol, params: tuple[sp.Symbol, ...]):
+    return sp.lambdify((var, *params), integrand, "mpmath", cse=True)
+
+
+def _quadrature(integrand: sp.Expr, var: sp.Symbol, point: dict[sp.Symbol, mp.mpf],
+                centre: mp.mpf, scale: mp.mpf) -> mp.mpf:
+    """∫ integrand d(var) over the real line at a parameter point.
 
     In u = (var − centre)/scale a Gaussian-weighted polynomial is integrated exactly by
     Gauss–Hermite: when the 12- and 16-node rules agree, that is the value.  Anything
     else (they disagree) goes to tanh-sinh quadrature split at the weight's peak.
     """
-    u = sp.Dummy("u", real=True)
-    standardised = integrand.xreplace({var: centre + scale * u}) * scale
+    params = tuple(sorted(integrand.free_symbols - {var}, key=lambda s: s.name))
+    compiled = _compiled(integrand, var, params)
+    values = [point[p] for p in params]
+
+    def f(u: mp.mpf) -> mp.mpf:
+        return compiled(centre + scale * u, *values) * scale
+
     with mp.workdps(DIGITS):
-        f = sp.lambdify(u, standardised.evalf(DIGITS), "mpmath", cse=True)
         root2 = mp.sqrt(2)
         estimates = [root2 * mp.fsum(w * mp.exp(x * x) * f(root2 * x) for x, w in _hermite_rule(n)) for n in (12, 16)]
         if abs(estimates[0] - estimates[1]) <= TOLERANCE * 1e-3 * (1 + abs(estimates[1])):
@@ -131,10 +140,9 @@ def evaluate(expr: sp.Expr, point: dict[sp.Symbol, mp.mpf], frames: Frames | Non
                 raise ValueError(f"only integrals over the real line are checked, not {integral}")
             centre, scale = ((frames or {}).get(var) or (sp.Integer(0), sp.Integer(1)))
             at = (mp.mpf(sp.Float(centre.xreplace(exact), DIGITS)), mp.mpf(sp.Float(scale.xreplace(exact), DIGITS)))
-            return sp.Float(_quadrature(integral.function.xreplace(exact), var, *at), DIGITS)
-        numeric = _merge_integrals(expr).xreplace(exact)
-        numeric = numeric.replace(lambda e: isinstance(e, sp.Integral), quad)
-        return mp.mpf(sp.N(numeric, DIGITS))
+            return sp.Float(_quadrature(integral.function, var, point, *at), DIGITS)
+        numeric = _merge_integrals(expr).replace(lambda e: isinstance(e, sp.Integral), quad)
+        return mp.mpf(sp.N(numeric.xreplace(exact), DIGITS))
 
 
 def numeric_refutation(before: sp.Expr, after: sp.Expr, context: Context, seed: str) -> Refutation | None:

@@ -43,10 +43,10 @@ class Normal:
         return {self.placeholder: sp.Lambda(x, self.density(x))}
 
     @property
-    def latex(self) -> str:
-        mean = sp.latex(self.mean)
-        var = sp.latex(self.std**2)
-        return rf"\mathcal{{N}}({mean}, {var})"
+    def text(self) -> str:
+        """N(μ, σ²) in plain Unicode, for prose in every output format."""
+        var = "1" if self.std == 1 else f"{sp.pretty(self.std, use_unicode=True)}²"
+        return f"N({sp.pretty(self.mean, use_unicode=True)}, {var})"
 
 
 mu, sigma = sp.Symbol("mu", real=True), sp.Symbol("sigma", positive=True)

@@ -1,0 +1,96 @@
+"""The ``derive`` command: a thin layer over derivations, emitters and ``generate``.
+
+Exit status: 0 success, 1 a failed ``--check``, 2 bad usage (one line on stderr).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from derive import derivations
+from derive.emit import json, latex, markdown, text
+from derive.files import OutputError
+
+FORMATS = {"text": text.render, "latex": latex.standalone, "markdown": markdown.render, "json": json.render}
+
+
+class UsageError(Exception):
+    """Bad usage: reported as one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse's own two-line usage dump is replaced by one line
+        raise UsageError(message)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="derive", description="Checked derivations of Gaussian entropies and divergences.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    commands.add_parser("list", help="one derivation a line: name, then title")
+    show = commands.add_parser("show", help="print one derivation, every step")
+    show.add_argument("name")
+    show.add_argument("--format", choices=sorted(FORMATS), default="text")
+    generate = commands.add_parser("generate", help="regenerate every write-up, kernel and notebook")
+    generate.add_argument("--out", type=Path, help="root folder for generated/ and notebooks/ "
+                                                   "(default: the repository)")
+    generate.add_argument("--check", action="store_true", help="write nothing; exit 1 if any file would change")
+    return parser
+
+
+def _list() -> int:
+    width = max(len(e.name) for e in derivations.entries())
+    for entry in derivations.entries():
+        print(f"{entry.name:<{width}}  {entry.title}")
+    return 0
+
+
+def _show(name: str, form: str) -> int:
+    try:
+        derivation = derivations.get(name)
+    except derivations.UnknownDerivation:
+        raise UsageError(f"unknown derivation {name!r} (see `derive list`)") from None
+    sys.stdout.write(FORMATS[form](derivation).rstrip("\n") + "\n")
+    return 0
+
+
+def _generate(out: Path | None, check: bool) -> int:
+    from derive import generate
+
+    root = out or generate.repository_root()
+    if out is not None and out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out}: not a directory")
+    tty = sys.stderr.isatty()
+    files = generate.render_all(progress=(lambda line: print(line, file=sys.stderr)) if tty else (lambda _: None))
+    if check:
+        stale = generate.stale(root, files)
+        for path in stale:
+            print(f"stale: {path}", file=sys.stderr)
+        print(f"{len(files)} files, {len(stale)} stale", file=sys.stderr)
+        return 1 if stale else 0
+    try:
+        updated = generate.write(root, files)
+    except OutputError as error:
+        raise UsageError(str(error)) from None
+    print(f"{len(files)} files in {root}, {len(updated)} updated", file=sys.stderr)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = _parser().parse_args(argv)
+        if args.command == "list":
+            return _list()
+        if args.command == "show":
+            return _show(args.name, args.format)
+        return _generate(args.out, args.check)
+    except UsageError as error:
+        print(f"derive: error: {error}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0
+
+
+def run() -> None:
+    sys.exit(main())

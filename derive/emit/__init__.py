@@ -1,0 +1,1 @@
+"""Emitters: each turns checked derivations (or kernels) into the text of one kind of file."""

@@ -1,0 +1,42 @@
+"""SymPy printers tuned for derivations written by hand."""
+from __future__ import annotations
+
+import sympy as sp
+from sympy.core.function import UndefinedFunction
+from sympy.printing.latex import LatexPrinter
+
+_GREEK_PLACEHOLDERS = {"phi": r"\varphi"}
+
+
+def _is_placeholder(expr: sp.Basic) -> bool:
+    return isinstance(expr, sp.Function) and isinstance(expr.func, UndefinedFunction)
+
+
+class DerivationLatexPrinter(LatexPrinter):
+    """LaTeX as a person writes a derivation.
+
+    Customisations: density placeholders print as ``q(z)`` (not ``q{\\left(z \\right)}``),
+    ``log q(z)`` without brackets, and a sum built unevaluated (a form chosen by the
+    derivation's author, like the VAE form) keeps its written order.
+    """
+
+    def _print_Function(self, expr: sp.Function, exp: str | None = None) -> str:
+        if not _is_placeholder(expr):
+            return super()._print_Function(expr, exp)
+        name = _GREEK_PLACEHOLDERS.get(expr.func.__name__, expr.func.__name__)
+        text = f"{name}({', '.join(self._print(a) for a in expr.args)})"
+        return f"{text}^{{{exp}}}" if exp else text
+
+    def _print_log(self, expr: sp.log, exp: str | None = None) -> str:
+        if not _is_placeholder(expr.args[0]):
+            return super()._print_log(expr, exp)
+        text = rf"\log {self._print(expr.args[0])}"
+        return rf"\left({text}\right)^{{{exp}}}" if exp else text
+
+    def _print_Add(self, expr: sp.Add, order: str | None = None) -> str:
+        canonical = sp.Add(*expr.args).args == expr.args
+        return super()._print_Add(expr, order=order if canonical else "none")
+
+
+def latex(expr: sp.Expr) -> str:
+    return DerivationLatexPrinter().doprint(expr)
