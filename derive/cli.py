@@ -36,6 +36,11 @@ def _parser() -> argparse.ArgumentParser:
     generate.add_argument("--out", type=Path, help="root folder for generated/ and notebooks/ "
                                                    "(default: the repository)")
     generate.add_argument("--check", action="store_true", help="write nothing; exit 1 if any file would change")
+    codegen = commands.add_parser("codegen", help="kernels for another project, with your prefix")
+    codegen.add_argument("language", choices=["c", "numpy"])
+    codegen.add_argument("names", nargs="*", metavar="NAME", help="only these kernels (default: all)")
+    codegen.add_argument("--prefix", help="start of every function name (default: derive_ for C, none for numpy)")
+    codegen.add_argument("--out", type=Path, default=Path("."), help="folder to write into (default: .)")
     return parser
 
 
@@ -77,13 +82,43 @@ def _generate(out: Path | None, check: bool) -> int:
     return 0
 
 
+def _codegen(language: str, names: list[str], prefix: str | None, out: Path) -> int:
+    from derive import codegen
+    from derive.files import write_atomically
+
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out}: not a directory")
+    try:
+        files = codegen.render(language, prefix, names or None)
+    except KeyError as error:
+        known = ", ".join(s.name for s in codegen.kernels.SPECS)
+        raise UsageError(f"unknown kernel {error.args[0]} (known: {known})") from None
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    try:
+        for name, text in files.items():
+            write_atomically(out / name, text)
+    except OutputError as error:
+        raise UsageError(str(error)) from None
+    for name in files:
+        print(out / name)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
-        args = _parser().parse_args(argv)
+        parser = _parser()
+        args, extra = parser.parse_known_args(argv)
+        if args.command == "codegen" and not any(e.startswith("-") for e in extra):
+            args.names += extra  # names after --prefix/--out: argparse leaves them over
+        elif extra:
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
         if args.command == "list":
             return _list()
         if args.command == "show":
             return _show(args.name, args.format)
+        if args.command == "codegen":
+            return _codegen(args.language, args.names, args.prefix, args.out)
         return _generate(args.out, args.check)
     except UsageError as error:
         print(f"derive: error: {error}", file=sys.stderr)

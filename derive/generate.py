@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from derive import derivations
+from derive import codegen, derivations
 from derive.emit import json, latex, markdown
 from derive.engine import Derivation
 from derive.files import changed, orphans, write_atomically
@@ -36,10 +36,18 @@ def writeups(built: list[Derivation]) -> dict[Path, str]:
     return out
 
 
+def kernels(progress: Progress = lambda _: None) -> dict[Path, str]:
+    out: dict[Path, str] = {}
+    for language in codegen.LANGUAGES:
+        progress(f"printing {language} kernels")
+        out.update({Path("generated", language, name): text for name, text in codegen.render(language).items()})
+    return out
+
+
 def render_all(progress: Progress = lambda _: None) -> dict[Path, str]:
     """Every generated file's relative path and content; nothing is written."""
     built = build_all(progress)
-    return dict(sorted(writeups(built).items()))
+    return dict(sorted({**writeups(built), **kernels(progress)}.items()))
 
 
 def stale(root: Path, files: dict[Path, str]) -> list[Path]:

@@ -1,0 +1,27 @@
+"""The C99 printer for kernels."""
+from __future__ import annotations
+
+import sympy as sp
+from sympy.printing.c import C99CodePrinter
+
+
+class KernelC99Printer(C99CodePrinter):
+    """SymPy's C99 printer with three changes.
+
+    - ``x**2`` and ``x**3`` print as bracketed products ``(x*x)``: exact, cheaper than
+      ``pow``, and safe as a divisor;
+    - π prints as a literal: ``M_PI`` is POSIX, not C99, and ``-std=c99`` hides it;
+    - floats print with 17 significant digits, enough to round-trip a double.
+    """
+
+    def __init__(self, settings: dict | None = None) -> None:
+        super().__init__({"precision": 17, **(settings or {})})
+
+    def _print_Pow(self, expr: sp.Pow) -> str:
+        if expr.exp in (2, 3):
+            base = self._print(expr.base) if expr.base.is_Atom else f"({self._print(expr.base)})"
+            return "(" + "*".join([base] * int(expr.exp)) + ")"
+        return super()._print_Pow(expr)
+
+    def _print_Pi(self, expr: sp.Expr) -> str:
+        return self._print(sp.Float(sp.pi.evalf(30), 30))

@@ -1,0 +1,26 @@
+/* $header
+ *
+ * $title
+ * Every function below is printed from a derivation whose steps were checked
+ * symbolically and numerically; the derivation is named in its comment.
+ *
+ * Recommended flags: $flags
+ * The kernels are correct with any standard-conforming flags, -O0 included.
+ * Invalid parameters (a scale that is not > 0, NaN) give NaN.
+ */
+#ifndef $guard
+#define $guard
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+$declarations
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* $guard */

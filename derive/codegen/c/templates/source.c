@@ -1,0 +1,6 @@
+/* $header */
+#include "$include"
+
+#include <math.h>
+
+$definitions

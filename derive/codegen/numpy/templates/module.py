@@ -1,0 +1,33 @@
+"""$title
+
+$header
+
+Each function broadcasts like a numpy ufunc and returns a float for scalar input.
+Parameters are checked unless ``validate=False``: a scale (sigma) that is not > 0, or any
+parameter that is NaN or infinite, raises ``ValueError`` naming the parameter.
+"""
+import numpy as np
+
+__all__ = [$exports]
+
+
+def _arrays(validate, positive, **params):
+    arrays = {name: np.asarray(value, dtype=np.float64) for name, value in params.items()}
+    if validate:
+        try:
+            np.broadcast_shapes(*(a.shape for a in arrays.values()))
+        except ValueError:
+            shapes = ", ".join(f"{name} {a.shape}" for name, a in arrays.items())
+            raise ValueError(f"shapes do not broadcast: {shapes}") from None
+        for name, a in arrays.items():
+            if not np.all(np.isfinite(a)):
+                raise ValueError(f"{name} must be finite (got NaN or infinity)")
+            if name in positive and not np.all(a > 0):
+                raise ValueError(f"{name} must be > 0")
+    return tuple(arrays.values())
+
+
+def _result(value):
+    value = np.asarray(value, dtype=np.float64)
+    return float(value) if value.ndim == 0 else value
+$functions

@@ -1,0 +1,45 @@
+"""Kernel specifications in, printed kernels out: the codegen pipeline's two dataclasses."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One argument: its name in code, the derivation's symbol it stands for, and whether it is a scale (> 0)."""
+
+    name: str
+    symbol: sp.Symbol
+    positive: bool = False
+
+
+@dataclass(frozen=True)
+class KernelSpec:
+    """What to print: which derivation's result, with which arguments, documented how."""
+
+    name: str
+    derivation: str
+    parameters: tuple[Parameter, ...]
+    summary: str
+
+
+@dataclass(frozen=True)
+class Kernel:
+    """A printed-ready kernel: temporaries from common-subexpression elimination, then the output."""
+
+    spec: KernelSpec
+    formula: str
+    formula_latex: str
+    temporaries: tuple[tuple[sp.Symbol, sp.Expr], ...]
+    output: sp.Expr
+
+    @property
+    def ops(self) -> int:
+        """Arithmetic operations and calls, as SymPy counts them."""
+        return int(sp.count_ops([e for _, e in self.temporaries] + [self.output]))
+
+    @property
+    def scales(self) -> tuple[Parameter, ...]:
+        return tuple(p for p in self.spec.parameters if p.positive)
