@@ -1,10 +1,14 @@
-"""Spec → kernel: take the derivation's result, rename to argument names, fold constants, CSE.
+"""Spec → kernel: the derivation's stable result, in argument names, constants folded, CSE'd.
 
+The derivation's last step is already the numerically stable form (``derive.engine.stable``,
+checked like every step); here it is renamed, SymPy's C99 rewrites (log1p, expm1) are
+applied to anything left, constants are folded, and common subexpressions named.
 The same ``Kernel`` feeds every backend, so C and numpy print one expression.
 """
 from __future__ import annotations
 
 import sympy as sp
+from sympy.codegen.rewriting import optimize, optims_c99
 
 from derive import derivations
 from derive.codegen.spec import Kernel, KernelSpec
@@ -22,14 +26,20 @@ def fold_constants(expr: sp.Expr) -> sp.Expr:
     return expr.replace(foldable, lambda e: sp.Float(e.evalf(CONSTANT_DIGITS), CONSTANT_DIGITS))
 
 
+def _prepare(expr: sp.Expr, names: dict[sp.Symbol, sp.Symbol]) -> sp.Expr:
+    return fold_constants(optimize(sp.sympify(expr).xreplace(names), optims_c99))
+
+
 def build(spec: KernelSpec) -> Kernel:
     derivation = derivations.get(spec.derivation)
     names = {p.symbol: sp.Symbol(p.name, real=True, positive=p.positive or None) for p in spec.parameters}
-    result = sp.sympify(derivation.explicit_result).xreplace(names)
-    missing = result.free_symbols - set(names.values())
-    if missing:
-        raise ValueError(f"kernel {spec.name}: result of {spec.derivation} uses {missing} beyond its parameters")
-    expr = fold_constants(result)
-    temporaries, (output,) = sp.cse(expr, symbols=sp.numbered_symbols("_tmp"), order="canonical")
-    return Kernel(spec, formula=sp.sstr(result), formula_latex=latex(derivation.result),
-                  temporaries=tuple(temporaries), output=output)
+    definitions = tuple((symbol, _prepare(value, names)) for symbol, value in derivation.context.definitions)
+    result = _prepare(derivation.result, names)
+    known = set(names.values()) | {symbol for symbol, _ in definitions}
+    if not result.free_symbols <= known:
+        raise ValueError(f"kernel {spec.name}: result of {spec.derivation} uses "
+                         f"{result.free_symbols - known} beyond its parameters")
+    temporaries, (output,) = sp.cse(result, symbols=sp.numbered_symbols("_tmp"), order="canonical")
+    return Kernel(spec, formula=sp.sstr(sp.sympify(derivation.closed_form).xreplace(names)),
+                  formula_latex=latex(derivation.closed_form),
+                  temporaries=definitions + tuple(temporaries), output=output)

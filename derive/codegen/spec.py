@@ -43,3 +43,11 @@ class Kernel:
     @property
     def scales(self) -> tuple[Parameter, ...]:
         return tuple(p for p in self.spec.parameters if p.positive)
+
+    @property
+    def helpers(self) -> tuple[type, ...]:
+        """The special functions this kernel calls, each printed once as a helper."""
+        from derive.engine.special import SpecialFunction
+        exprs = [e for _, e in self.temporaries] + [self.output]
+        used = {type(f) for e in exprs for f in e.atoms(SpecialFunction)}
+        return tuple(sorted(used, key=lambda f: f.__name__))

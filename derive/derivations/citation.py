@@ -18,7 +18,7 @@ def cite(derivation: Derivation, rename: dict[sp.Symbol, sp.Symbol] | None = Non
     if not isinstance(integral, sp.Integral) or sign not in (1, -1):
         raise ValueError(f"cannot cite {derivation.name!r}: its definition is not ±∫")
     integral = integral.xreplace(rename)
-    value = (derivation.result / sign).xreplace(rename)
+    value = (derivation.closed_form / sign).xreplace(rename)
     cited_models = {m.name: (m.mean.xreplace(rename), m.std.xreplace(rename)) for m in derivation.context.models}
 
     def apply(expr: sp.Expr, context: Context) -> sp.Expr:
@@ -27,5 +27,5 @@ def cite(derivation: Derivation, rename: dict[sp.Symbol, sp.Symbol] | None = Non
                 raise ValueError(f"{derivation.name!r} is about a different {model.name}")
         return expr.xreplace({integral: value})
 
-    statement = f"{derivation.context.lhs} = {sp.latex(derivation.result)}"
+    statement = f"{derivation.context.lhs} = {sp.latex(derivation.closed_form)}"
     return Rule(f"result of {derivation.name}", statement, apply)

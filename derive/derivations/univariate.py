@@ -12,7 +12,9 @@ from derive.derivations.lemmas import NORMALISATION, SECOND_MOMENT, SQUARE_DISTA
 from derive.derivations.registry import publish
 from derive.engine import Context, Derivation, DerivationBuilder
 from derive.engine.rules import (ALGEBRA, EXPAND_LOG_DENSITY, LINEARITY, LOG_ALGEBRA, LOG_OF_QUOTIENT,
-                                 PULL_CONSTANTS)
+                                 PULL_CONSTANTS, STABLE_FORM)
+from derive.engine.special import ScaleTerm
+from derive.engine.stable import expand_scales, scale_free
 from derive.models import Normal, mu, mu1, mu2, normal, normal_1, normal_2, sigma, sigma1, sigma2, standard_normal, z
 
 
@@ -34,6 +36,8 @@ def entropy_normal(name: str, title: str) -> Derivation:
     builder.apply(NORMALISATION.rule, "q is a density, so it integrates to one")
     builder.apply(SQUARE_DISTANCE.rule, "with a = μ the expected squared distance is the variance σ², "
                   "which cancels against 1/(2σ²)")
+    builder.to(expand_scales(builder.current), STABLE_FORM,
+               "log σ, not ½ log σ²: finite for every positive double σ (σ² over- or underflows)")
     return builder.build()
 
 
@@ -69,6 +73,7 @@ def kl_std_normal(name: str, title: str) -> Derivation:
     vae_form = sp.Mul(-sp.Rational(1, 2), sp.Add(1, sp.log(sigma**2), -(mu**2), -(sigma**2), evaluate=False),
                       evaluate=False)
     builder.to(vae_form, ALGEBRA, "½ log 2π cancels; collect into the form used in VAEs")
+    _stable_form(builder, q, p)
     return builder.build()
 
 
@@ -86,6 +91,7 @@ def cross_entropy_general(name: str, title: str) -> Derivation:
     builder.apply(PULL_CONSTANTS, "log(2πσ₂²) and 1/(2σ₂²) do not depend on z")
     builder.apply(NORMALISATION.rule, "q integrates to one")
     builder.apply(SQUARE_DISTANCE.rule, "E_q[(z − μ₂)²] = σ₁² + (μ₁ − μ₂)²")
+    _stable_form(builder, q, p)
     return builder.build()
 
 
@@ -104,6 +110,7 @@ def kl_general(name: str, title: str) -> Derivation:
                   "the second is minus the entropy of q, −H(q)")
     builder.to(sp.log(sigma2 / sigma1) + (sigma1**2 + (mu1 - mu2) ** 2) / (2 * sigma2**2) - sp.Rational(1, 2),
                LOG_ALGEBRA, "½ log(2πσ₂²) − ½ log(2πσ₁²) = log(σ₂/σ₁)")
+    _stable_form(builder, q, p)
     return builder.build()
 
 
@@ -111,3 +118,10 @@ def _split_into_cross_entropy_and_entropy(builder: DerivationBuilder) -> None:
     builder.apply(LOG_OF_QUOTIENT, "log(q/p) = log q − log p")
     builder.apply(LINEARITY, "split: ∫ q log q − ∫ q log p")
     builder.apply(PULL_CONSTANTS, "the sign comes out: −∫ q log p + ∫ q log q = H(q, p) − H(q)")
+
+
+def _stable_form(builder: DerivationBuilder, q: Normal, p: Normal) -> None:
+    stable, where = scale_free(builder.current, q, p)
+    builder.to(stable, STABLE_FORM, "in ratios, so nothing overflows; ψ(σ_q, σ_p) = ½(r² − 1) − log r is "
+               "printed as a helper that does not cancel as σ_q → σ_p" if stable.has(ScaleTerm) else
+               "in ratios d and r, so no σ² can overflow", where=where)

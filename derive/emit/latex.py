@@ -4,6 +4,7 @@ from __future__ import annotations
 from importlib.resources import files
 from string import Template
 
+from derive.emit.notation import where_sentence
 from derive.emit.printing import latex
 from derive.emit.prose import escape, unicode_declarations
 from derive.engine import Derivation
@@ -26,7 +27,8 @@ def section(derivation: Derivation, numbered: bool = False) -> str:
                for i, (_, rule, why) in enumerate(derivation.lines)]
     return _template("derivation.tex").substitute(
         star="" if numbered else "*", title=escape(derivation.title), summary=escape(derivation.summary),
-        lines=" \\\\\n".join(lines), reasons="\n".join(reasons)).rstrip("\n")
+        lines=" \\\\\n".join(lines), where=where_sentence(derivation),
+        reasons="\n".join(reasons)).rstrip("\n")
 
 
 def document(body: str, header: str) -> str:

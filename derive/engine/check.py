@@ -212,7 +212,7 @@ def symbolic_difference(before: sp.Expr, after: sp.Expr, context: Context) -> sp
         reduced = expr.replace(lambda e: isinstance(e, sp.Integral), one)
         return None if failed or reduced.has(sp.Integral) else reduced
 
-    lhs, rhs = reduce(before), reduce(after)
+    lhs, rhs = reduce(context.expand_definitions(before)), reduce(context.expand_definitions(after))
     if lhs is None or rhs is None:
         return None
     return sp.simplify(sp.expand_log(lhs - rhs))

@@ -1,10 +1,11 @@
 """What a derivation integrates against: its densities and the facts it may cite."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import sympy as sp
 
+from derive.engine.special import realise_special
 from derive.models import Normal
 
 
@@ -21,13 +22,21 @@ class Context:
     models: tuple[Normal, ...]
     integrate_symbolically: bool = False
     lhs: str = ""
-    notation: tuple[str, ...] = field(default=())
+    definitions: tuple[tuple[sp.Symbol, sp.Expr], ...] = ()
+    """Auxiliary symbols a stable form introduces (d = (μ₁ − μ₂)/σ₂, …), in order."""
 
     def model(self, placeholder: sp.FunctionClass) -> Normal | None:
         return next((m for m in self.models if m.placeholder == placeholder), None)
 
+    def expand_definitions(self, expr: sp.Expr) -> sp.Expr:
+        """Auxiliary symbols and special functions replaced by what they stand for."""
+        for symbol, definition in reversed(self.definitions):
+            expr = expr.xreplace({symbol: definition})
+        return realise_special(expr)
+
     def realise(self, expr: sp.Expr) -> sp.Expr:
-        """Swap every density placeholder for its explicit SymPy density."""
+        """Everything explicit: ``expand_definitions``, then densities for placeholders."""
+        expr = self.expand_definitions(expr)
         for m in self.models:
             expr = expr.replace(m.placeholder, m.realisation[m.placeholder])
         return expr

@@ -1,13 +1,13 @@
 """Derivations: a definition followed by checked steps, and the builder that checks them."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sympy as sp
 
 from derive.engine.check import Refutation, StepRejected, Verdict, check_step
 from derive.engine.context import Context
-from derive.engine.rules import DEFINITION, Rule
+from derive.engine.rules import DEFINITION, STABLE_FORM, Rule
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,12 @@ class Derivation:
     @property
     def result(self) -> sp.Expr:
         return self.steps[-1].after if self.steps else self.definition
+
+    @property
+    def closed_form(self) -> sp.Expr:
+        """The result as people recognise it: the last step before a numerically stable form."""
+        plain = [s for s in self.steps if s.rule is not STABLE_FORM]
+        return plain[-1].after if plain else self.definition
 
     @property
     def explicit_result(self) -> sp.Expr:
@@ -67,8 +73,14 @@ class DerivationBuilder:
             return self
         return self.to(after, rule, why)
 
-    def to(self, after: sp.Expr, rule: Rule, why: str) -> DerivationBuilder:
-        """Write the next expression out by hand; the checker decides whether ``rule`` allows it."""
+    def to(self, after: sp.Expr, rule: Rule, why: str,
+           where: tuple[tuple[sp.Symbol, sp.Expr], ...] = ()) -> DerivationBuilder:
+        """Write the next expression out by hand; the checker decides whether ``rule`` allows it.
+
+        ``where`` defines auxiliary symbols ``after`` introduces (they hold from here on).
+        """
+        if where:
+            self._context = replace(self._context, definitions=self._context.definitions + tuple(where))
         before = self.current
         if after == before:
             raise ValueError(f"derivation {self._name!r}: {rule.name!r} leaves the expression unchanged")

@@ -86,4 +86,5 @@ PULL_CONSTANTS = Rule(
 ALGEBRA = Rule("collect and simplify", r"\text{algebra}")
 LOG_ALGEBRA = Rule("logarithm algebra", r"\log a - \log b = \log\frac{a}{b},\ \log a^k = k\log a")
 REGROUP = Rule("regroup as cross-entropy minus entropy", r"\mathrm{KL}(q\,\|\,p) = H(q, p) - H(q)")
-STABLE_FORM = Rule("numerically stable form", r"\text{rewrite}")
+STABLE_FORM = Rule("numerically stable form",
+                   r"\text{the same value, in ratios and cancellation-free terms}")

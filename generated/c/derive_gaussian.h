@@ -4,7 +4,7 @@
  * Every function below is printed from a derivation whose steps were checked
  * symbolically and numerically; the derivation is named in its comment.
  *
- * Recommended flags: -O3 -march=native -fno-math-errno
+ * Recommended flags: -O3 -march=native -fno-math-errno -fno-trapping-math
  * The kernels are correct with any standard-conforming flags, -O0 included.
  * Invalid parameters (a scale that is not > 0, NaN) give NaN.
  */

@@ -32,15 +32,33 @@ def _result(value):
     return float(value) if value.ndim == 0 else value
 
 
+def _scale_term(sigma_q, sigma_p):
+    """psi(sigma_q, sigma_p) = (r^2 - 1)/2 - log(r), r = sigma_q/sigma_p.
+
+    The formula everywhere; where |log_r| < 0.61903920840622343 it cancels, so those elements are
+    recomputed by a series.
+    """
+    r = sigma_q/sigma_p
+    log_r = np.log(r)
+    out = np.asarray(-log_r + (1/2)*r**2 - 1/2, dtype=np.float64)
+    near = np.abs(log_r) < 0.61903920840622343
+    if np.any(near):
+        sigma_q, sigma_p = [a[near] for a in np.broadcast_arrays(sigma_q, sigma_p)]
+        s = (-sigma_p + sigma_q)/(sigma_p + sigma_q)
+        w = s**2
+        out[near] = -2*s*w*(w*(w*(w*(w*(w*(w*(w*(w*(w*(w*(w*(w*(w*(w*((1/33)*w + 1/31) + 1/29) + 1/27) + 1/25) + 1/23) + 1/21) + 1/19) + 1/17) + 1/15) + 1/13) + 1/11) + 1/9) + 1/7) + 1/5) + 1/3) + 2*w*(2 - s)/(1 - s)**2
+    return out
+
+
 def entropy_normal(sigma, *, validate=True):
     r"""Entropy H(q) of q = N(mu, sigma^2), in nats (it does not depend on mu).
 
     .. math:: \frac{\log{\left(2 \pi \sigma^{2} \right)}}{2} + \frac{1}{2}
 
-    Printed from the derivation ``entropy-normal`` (7 operations).
+    Printed from the derivation ``entropy-normal`` (2 operations).
     """
     sigma, = _arrays(validate, ("sigma",), sigma=sigma)
-    return _result((1/2)*np.log(2*np.pi*sigma**2) + 1/2)
+    return _result(np.log(sigma) + 1.41893853320467274178032973640561764)
 
 
 def cross_entropy_normal_normal(mu1, sigma1, mu2, sigma2, *, validate=True):
@@ -48,11 +66,12 @@ def cross_entropy_normal_normal(mu1, sigma1, mu2, sigma2, *, validate=True):
 
     .. math:: \frac{\log{\left(2 \pi \sigma_{2}^{2} \right)}}{2} + \frac{\sigma_{1}^{2} + \left(\mu_{1} - \mu_{2}\right)^{2}}{2 \sigma_{2}^{2}}
 
-    Printed from the derivation ``cross-entropy-normal-normal`` (12 operations).
+    Printed from the derivation ``cross-entropy-normal-normal`` (11 operations).
     """
     mu1, sigma1, mu2, sigma2 = _arrays(validate, ("sigma1", "sigma2"), mu1=mu1, sigma1=sigma1, mu2=mu2, sigma2=sigma2)
-    _tmp0 = sigma2**2
-    return _result((1/2)*np.log(2*np.pi*_tmp0) + (1/2)*(sigma1**2 + (mu1 - mu2)**2)/_tmp0)
+    d = (mu1 - mu2)/sigma2
+    r = sigma1/sigma2
+    return _result((1/2)*d**2 + (1/2)*r**2 + np.log(sigma2) + 0.91893853320467274178032973640561764)
 
 
 def kl_normal_normal(mu1, sigma1, mu2, sigma2, *, validate=True):
@@ -60,10 +79,11 @@ def kl_normal_normal(mu1, sigma1, mu2, sigma2, *, validate=True):
 
     .. math:: \log{\left(\frac{\sigma_{2}}{\sigma_{1}} \right)} - \frac{1}{2} + \frac{\sigma_{1}^{2} + \left(\mu_{1} - \mu_{2}\right)^{2}}{2 \sigma_{2}^{2}}
 
-    Printed from the derivation ``kl-normal-normal`` (12 operations).
+    Printed from the derivation ``kl-normal-normal`` (6 operations).
     """
     mu1, sigma1, mu2, sigma2 = _arrays(validate, ("sigma1", "sigma2"), mu1=mu1, sigma1=sigma1, mu2=mu2, sigma2=sigma2)
-    return _result(np.log(sigma2/sigma1) - 1/2 + (1/2)*(sigma1**2 + (mu1 - mu2)**2)/sigma2**2)
+    d = (mu1 - mu2)/sigma2
+    return _result((1/2)*d**2 + _scale_term(sigma1, sigma2))
 
 
 def kl_normal_std_normal(mu, sigma, *, validate=True):
@@ -71,9 +91,8 @@ def kl_normal_std_normal(mu, sigma, *, validate=True):
 
     .. math:: - \frac{1 + \log{\left(\sigma^{2} \right)} - \mu^{2} - \sigma^{2}}{2}
 
-    Printed from the derivation ``kl-normal-std-normal`` (10 operations).
+    Printed from the derivation ``kl-normal-std-normal`` (4 operations).
     """
     mu, sigma = _arrays(validate, ("sigma",), mu=mu, sigma=sigma)
-    _tmp0 = sigma**2
-    return _result((1/2)*_tmp0 + (1/2)*mu**2 - 1/2*np.log(_tmp0) - 1/2)
+    return _result((1/2)*mu**2 + _scale_term(sigma, 1))
 

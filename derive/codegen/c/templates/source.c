@@ -3,4 +3,7 @@
 
 #include <math.h>
 
+$vector_math
+$helpers
+
 $definitions

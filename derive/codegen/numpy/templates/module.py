@@ -30,4 +30,4 @@ def _arrays(validate, positive, **params):
 def _result(value):
     value = np.asarray(value, dtype=np.float64)
     return float(value) if value.ndim == 0 else value
-$functions
+$helpers$functions
