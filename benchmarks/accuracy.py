@@ -1,0 +1,216 @@
+"""Accuracy of every kernel against mpmath at 60 digits, over a grid of hard inputs.
+
+Run by hand:  python benchmarks/accuracy.py
+Side by side: the generated numpy and C kernels, the textbook formula and torch's formula
+(both written in numpy; torch's own distributions too when torch is installed).
+The tests import the grids and references from here (tests/codegen/test_accuracy.py).
+"""
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import mpmath as mp
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+GENERATED = ROOT / "generated"
+DIGITS = 60
+EPSILONS = [10.0**-k for k in range(1, 16)]
+SCALES = [1e-300, 1e-150, 1e-10, 1e-3, 1.0, 1e3, 1e10, 1e150, 1e300]
+
+mp.mp.dps = DIGITS
+
+
+# ---- exact references (published closed forms, evaluated at the exact double inputs) ----
+
+def _mpf(*values: float) -> list[mp.mpf]:
+    return [mp.mpf(float(v)) for v in values]
+
+
+def ref_kl_normal_normal(m1: float, s1: float, m2: float, s2: float) -> mp.mpf:
+    m1, s1, m2, s2 = _mpf(m1, s1, m2, s2)
+    return mp.log(s2 / s1) + (s1**2 + (m1 - m2) ** 2) / (2 * s2**2) - mp.mpf(1) / 2
+
+
+def ref_kl_normal_std_normal(m: float, s: float) -> mp.mpf:
+    m, s = _mpf(m, s)
+    return -(1 + mp.log(s**2) - m**2 - s**2) / 2
+
+
+def ref_entropy_normal(s: float) -> mp.mpf:
+    (s,) = _mpf(s)
+    return mp.log(2 * mp.pi * mp.e * s**2) / 2
+
+
+def ref_cross_entropy_normal_normal(m1: float, s1: float, m2: float, s2: float) -> mp.mpf:
+    m1, s1, m2, s2 = _mpf(m1, s1, m2, s2)
+    return mp.log(2 * mp.pi * s2**2) / 2 + (s1**2 + (m1 - m2) ** 2) / (2 * s2**2)
+
+
+# ---- hard input grids ----
+
+def grid_kl_normal_normal() -> np.ndarray:
+    """σ₁/σ₂ = 1 ± ε at scales 1e-300…1e300; tiny to huge mean gaps; equal distributions."""
+    rows = []
+    for scale in SCALES:
+        for eps in EPSILONS:
+            for ratio in (1 + eps, 1 - eps):
+                rows.append((0.0, scale * ratio, 0.0, scale))
+                rows.append((scale * 3.0, scale, scale * 3.0 + scale * eps, scale * ratio))
+        for gap in (1e-8, 1e-4, 1.0, 1e4, 1e8):
+            rows.append((scale * gap, scale, 0.0, scale))
+            rows.append((scale, scale * 0.5, scale + scale * gap, scale * 2.0))
+        rows.append((scale, scale, scale, scale))
+    rng = np.random.default_rng(20261127)
+    for _ in range(200):
+        s1, s2 = 10.0 ** rng.uniform(-3, 3, 2)
+        rows.append((rng.normal() * 10, s1, rng.normal() * 10, s2))
+    return np.array(rows)
+
+
+def grid_kl_normal_std_normal() -> np.ndarray:
+    rows = [(mu, 1 + sign * eps) for eps in EPSILONS for sign in (1, -1) for mu in (0.0, 1e-8, 1e-4, 0.5)]
+    rows += [(mu, s) for s in (1e-300, 1e-150, 1e-10, 1e-3, 0.5, 2.0, 1e3, 1e10, 1e100)
+             for mu in (0.0, 1e-12, 1.0, 1e3)]
+    rng = np.random.default_rng(7)
+    rows += [(rng.normal() * 3, 10.0 ** rng.uniform(-3, 3)) for _ in range(200)]
+    return np.array(rows)
+
+
+def grid_entropy_normal() -> np.ndarray:
+    exponents = np.arange(-300, 301, 5, dtype=float)
+    rng = np.random.default_rng(11)
+    return np.concatenate([10.0**exponents, 10.0 ** rng.uniform(-300, 300, 200), [0.5, 1.0, 2.0]])[:, None]
+
+
+def grid_cross_entropy_normal_normal() -> np.ndarray:
+    rows = [r for r in grid_kl_normal_normal()]
+    return np.array(rows)
+
+
+CASES: dict[str, tuple[Callable[..., mp.mpf], Callable[[], np.ndarray]]] = {
+    "kl_normal_normal": (ref_kl_normal_normal, grid_kl_normal_normal),
+    "kl_normal_std_normal": (ref_kl_normal_std_normal, grid_kl_normal_std_normal),
+    "entropy_normal": (ref_entropy_normal, grid_entropy_normal),
+    "cross_entropy_normal_normal": (ref_cross_entropy_normal_normal, grid_cross_entropy_normal_normal),
+}
+
+
+# ---- formulas people write (the comparison rows) ----
+
+def textbook(name: str) -> Callable[..., np.ndarray]:
+    return {
+        "kl_normal_normal": lambda m1, s1, m2, s2: np.log(s2 / s1) + (s1**2 + (m1 - m2) ** 2) / (2 * s2**2) - 0.5,
+        "kl_normal_std_normal": lambda m, s: -0.5 * (1 + np.log(s**2) - m**2 - s**2),
+        "entropy_normal": lambda s: 0.5 * np.log(2 * np.pi * np.e * s**2),
+        "cross_entropy_normal_normal": lambda m1, s1, m2, s2:
+            0.5 * np.log(2 * np.pi * s2**2) + (s1**2 + (m1 - m2) ** 2) / (2 * s2**2),
+    }[name]
+
+
+def torch_formula(name: str) -> Callable[..., np.ndarray] | None:
+    """torch.distributions' formulas (kl._kl_normal_normal, Normal.entropy), transcribed to numpy."""
+    def kl(m1, s1, m2, s2):
+        var_ratio = (s1 / s2) ** 2
+        t1 = ((m1 - m2) / s2) ** 2
+        return 0.5 * (var_ratio + t1 - 1 - np.log(var_ratio))
+    return {
+        "kl_normal_normal": kl,
+        "kl_normal_std_normal": lambda m, s: kl(m, s, 0.0, 1.0),
+        "entropy_normal": lambda s: 0.5 + 0.5 * np.log(2 * np.pi) + np.log(s),
+    }.get(name)
+
+
+# ---- the generated kernels ----
+
+def load_numpy():
+    spec = importlib.util.spec_from_file_location("derive_gaussian_accuracy", GENERATED / "numpy" / "derive_gaussian.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def load_c(flags: str | None = None, workdir: Path | None = None):
+    """Compile generated/c with ``flags`` (default: the header's recommended ones); returns (ffi, lib)."""
+    import cffi
+
+    header = (GENERATED / "c" / "derive_gaussian.h").read_text()
+    if flags is None:
+        flags = next(line.split(":", 1)[1] for line in header.splitlines() if "Recommended flags:" in line)
+    workdir = workdir or Path(tempfile.mkdtemp())
+    library = workdir / "libderive_gaussian_accuracy.so"
+    subprocess.run(["cc", "-std=c99", *flags.split(), "-shared", "-fPIC", str(GENERATED / "c" / "derive_gaussian.c"),
+                    "-o", str(library), "-lm"], check=True)
+    ffi = cffi.FFI()
+    declarations = [line for line in header.splitlines()
+                    if line.startswith(("double ", "void ", "int ")) and line.rstrip().endswith(");")]
+    ffi.cdef("\n".join(declarations))
+    return ffi, ffi.dlopen(str(library))
+
+
+def c_scalar(lib, name: str) -> Callable[..., float]:
+    function = getattr(lib, f"derive_{name}")
+    return np.vectorize(lambda *args: function(*map(float, args)), otypes=[float])
+
+
+# ---- measuring ----
+
+def errors(values: np.ndarray, references: list[mp.mpf]) -> tuple[np.ndarray, np.ndarray]:
+    """Relative error and error in ulps of each value; inf == inf counts as exact."""
+    rel, ulps = [], []
+    for v, ref in zip(values, references):
+        exact = float(ref) if abs(ref) < mp.mpf("1.7976931348623157e308") else np.copysign(np.inf, float(ref))
+        if np.isinf(exact) and v == exact:
+            rel.append(0.0), ulps.append(0.0)
+            continue
+        if not np.isfinite(v):
+            rel.append(np.inf), ulps.append(np.inf)
+            continue
+        difference = abs(mp.mpf(float(v)) - ref)
+        rel.append(float(difference / abs(ref)) if ref != 0 else (0.0 if v == 0 else np.inf))
+        ulps.append(float(difference / mp.mpf(np.spacing(abs(exact)))) if exact != 0 else rel[-1])
+    return np.array(rel), np.array(ulps)
+
+
+def references(name: str) -> tuple[np.ndarray, list[mp.mpf]]:
+    reference, grid = CASES[name]
+    inputs = grid()
+    return inputs, [reference(*row) for row in inputs]
+
+
+def table(include_c: bool = True) -> str:
+    numpy_kernels = load_numpy()
+    lib = load_c()[1] if include_c else None
+    try:
+        import torch  # noqa: F401
+        have_torch = True
+    except ImportError:
+        have_torch = False
+    lines = ["| kernel | implementation | max rel. error | max ulps | inputs |", "| --- | --- | --- | --- | --- |"]
+    for name in CASES:
+        inputs, refs = references(name)
+        columns = inputs.T
+        variants = [("derive numpy", lambda *a: getattr(numpy_kernels, name)(*a, validate=False))]
+        if lib is not None:
+            variants.append(("derive C", c_scalar(lib, name)))
+        variants.append(("textbook (numpy)", textbook(name)))
+        if torch_formula(name):
+            variants.append(("torch's formula (numpy)", torch_formula(name)))
+        for label, function in variants:
+            with np.errstate(all="ignore"):
+                values = np.asarray(function(*columns), dtype=float)
+            rel, ulps = errors(values, refs)
+            lines.append(f"| {name} | {label} | {np.max(rel):.2g} | {np.max(ulps):.3g} | {len(inputs)} |")
+    if not have_torch:
+        lines.append("")
+        lines.append("(torch is not installed: its formula is transcribed to numpy above.)")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(table(include_c="--no-c" not in sys.argv))

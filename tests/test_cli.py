@@ -1,0 +1,189 @@
+"""The ``derive`` command (derive.cli), as other projects script it: list, show, generate, exit statuses."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import UNIVARIATE, assert_one_line_usage_error, run_main, run_module
+
+
+def listing(capsys) -> dict[str, str]:
+    status, out, err = run_main(capsys, "list")
+    assert status == 0 and err == ""
+    rows = {}
+    for line in out.splitlines():
+        name, _, title = line.partition(" ")
+        rows[name] = title.strip()
+    assert len(rows) == len(out.splitlines()), "a name is listed twice"
+    return rows
+
+
+class TestList:
+    def test_every_contract_name_with_its_title(self, capsys):
+        rows = listing(capsys)
+        for name in UNIVARIATE:
+            assert name in rows
+            assert rows[name], f"{name} is listed without a title"
+
+    def test_titles_agree_with_show(self, capsys):
+        for name, title in listing(capsys).items():
+            status, out, _ = run_main(capsys, "show", name, "--format", "json")
+            assert status == 0
+            assert json.loads(out)["title"] == title
+
+    def test_python_dash_m_is_the_same_command(self, capsys):
+        _, expected, _ = run_main(capsys, "list")
+        result = run_module("list")
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == expected
+        assert result.stderr == ""
+
+
+FORMAT_MARK = {"text": "(0) definition", "latex": r"\documentclass", "markdown": "$$", "json": '"steps"'}
+
+
+class TestShow:
+    @pytest.mark.parametrize("form", sorted(FORMAT_MARK))
+    @pytest.mark.parametrize("name", UNIVARIATE)
+    def test_every_format(self, capsys, name, form):
+        status, out, err = run_main(capsys, "show", name, "--format", form)
+        assert status == 0, err
+        assert err == ""
+        assert FORMAT_MARK[form] in out
+        assert out.endswith("\n") and not out.endswith("\n\n")
+        if form == "json":
+            assert json.loads(out)["name"] == name
+
+    def test_text_is_the_default(self, capsys):
+        assert run_main(capsys, "show", "entropy-normal")[1] == \
+            run_main(capsys, "show", "entropy-normal", "--format", "text")[1]
+
+    def test_text_shows_every_step(self, capsys):
+        _, out, _ = run_main(capsys, "show", "kl-normal-normal", "--format", "json")
+        steps = json.loads(out)["steps"]
+        _, text, _ = run_main(capsys, "show", "kl-normal-normal")
+        for index, step in enumerate(steps):
+            assert f"({index}) {step['rule']}: {step['why']}" in text
+
+    def test_python_dash_m_show(self, capsys):
+        _, expected, _ = run_main(capsys, "show", "kl-normal-std-normal", "--format", "json")
+        result = run_module("show", "kl-normal-std-normal", "--format", "json")
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == expected
+
+
+class TestBadUsage:
+    @pytest.mark.parametrize("argv", [
+        ["show", "no-such-derivation"],
+        ["show", "kl-normal-normal", "--format", "pdf"],
+        ["frobnicate"],
+        [],
+        ["show"],
+        ["list", "extra"],
+        ["generate", "--bogus"],
+    ], ids=["unknown-name", "bad-format", "bad-subcommand", "no-command", "show-without-name", "extra-argument",
+            "bad-option"])
+    def test_one_line_exit_2(self, capsys, argv):
+        status, out, err = run_main(capsys, *argv)
+        assert_one_line_usage_error(status, err)
+        assert out == ""
+
+    def test_unknown_name_is_named(self, capsys):
+        _, _, err = run_main(capsys, "show", "kl-normal-cauchy")
+        assert "kl-normal-cauchy" in err
+
+    @pytest.mark.parametrize("argv", [["show", "no-such-derivation"], ["frobnicate"],
+                                      ["show", "entropy-normal", "--format", "pdf"]])
+    def test_no_traceback_from_a_real_process(self, argv):
+        result = run_module(*argv)
+        assert_one_line_usage_error(result.returncode, result.stderr)
+        assert result.stdout == ""
+
+
+def snapshot(root: Path) -> dict[str, tuple[bytes, int]]:
+    """Every file under ``root``: its bytes and modification time."""
+    return {str(p.relative_to(root)): (p.read_bytes(), p.stat().st_mtime_ns)
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+class TestGenerate:
+    def test_writes_every_file(self, capsys, tmp_path, rendered):
+        status, out, err = run_main(capsys, "generate", "--out", str(tmp_path))
+        assert status == 0, err
+        written = {p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file()}
+        assert written == set(rendered)
+        for relative, text in rendered.items():
+            assert (tmp_path / relative).read_bytes() == text.encode("utf-8"), relative
+        assert f"{len(rendered)} updated" in err
+
+    def test_second_run_changes_nothing(self, capsys, tmp_path):
+        assert run_main(capsys, "generate", "--out", str(tmp_path))[0] == 0
+        before = snapshot(tmp_path)
+        status, _, err = run_main(capsys, "generate", "--out", str(tmp_path))
+        assert status == 0
+        assert "0 updated" in err
+        assert snapshot(tmp_path) == before, "a second run must leave every file byte-identical and untouched"
+
+    def test_check(self, capsys, tmp_path):
+        assert run_main(capsys, "generate", "--out", str(tmp_path))[0] == 0
+        status, _, err = run_main(capsys, "generate", "--out", str(tmp_path), "--check")
+        assert status == 0, err
+
+        edited = tmp_path / "generated" / "markdown" / "kl-normal-normal.md"
+        edited.write_text(edited.read_text(encoding="utf-8") + "a hand edit\n", encoding="utf-8")
+        orphan = tmp_path / "generated" / "latex" / "no-longer-generated.tex"
+        orphan.write_text("% stale\n", encoding="utf-8")
+        before = snapshot(tmp_path)
+
+        status, out, err = run_main(capsys, "generate", "--out", str(tmp_path), "--check")
+        assert status == 1
+        assert str(Path("generated/markdown/kl-normal-normal.md")) in err
+        assert str(Path("generated/latex/no-longer-generated.tex")) in err
+        assert "Traceback" not in err
+        assert snapshot(tmp_path) == before, "--check must write nothing"
+
+        # A real run repairs both: the edit is undone and the orphan removed.
+        assert run_main(capsys, "generate", "--out", str(tmp_path))[0] == 0
+        assert not orphan.exists()
+        assert run_main(capsys, "generate", "--out", str(tmp_path), "--check")[0] == 0
+
+    def test_check_of_an_empty_folder_names_everything(self, capsys, tmp_path, rendered):
+        status, _, err = run_main(capsys, "generate", "--out", str(tmp_path), "--check")
+        assert status == 1
+        assert all(str(relative) in err for relative in rendered)
+        assert list(tmp_path.iterdir()) == []
+
+    def test_out_is_a_regular_file(self, capsys, tmp_path):
+        target = tmp_path / "afile"
+        target.write_text("keep me\n")
+        status, out, err = run_main(capsys, "generate", "--out", str(target))
+        assert_one_line_usage_error(status, err)
+        assert target.read_text() == "keep me\n"
+
+    def test_out_under_a_regular_file(self, capsys, tmp_path):
+        # Running as root, a read-only folder would not stop us: a path below a regular file does.
+        (tmp_path / "afile").write_text("keep me\n")
+        status, out, err = run_main(capsys, "generate", "--out", str(tmp_path / "afile" / "sub"))
+        assert_one_line_usage_error(status, err)
+        assert sorted(p.name for p in tmp_path.rglob("*")) == ["afile"], "no partial output may be left"
+        assert (tmp_path / "afile").read_text() == "keep me\n"
+
+    def test_unwritable_file_leaves_no_temporary_files(self, capsys, tmp_path, rendered):
+        # One target is occupied by a folder, so replacing it fails after its temporary file was written.
+        blocked = tmp_path / sorted(rendered)[len(rendered) // 2]
+        blocked.mkdir(parents=True)
+        status, out, err = run_main(capsys, "generate", "--out", str(tmp_path))
+        assert_one_line_usage_error(status, err)
+        assert str(blocked.name) in err
+        leftovers = [p for p in tmp_path.rglob("*") if p.is_file() and p.relative_to(tmp_path) not in rendered]
+        assert leftovers == [], f"temporary or partial files left behind: {leftovers}"
+        for path in tmp_path.rglob("*"):
+            if path.is_file():  # whatever was written is whole
+                assert path.read_bytes() == rendered[path.relative_to(tmp_path)].encode("utf-8")
+
+    def test_check_of_the_repository(self, capsys):
+        # No --out: the repository's own generated/ (read only with --check). Same as the golden tests.
+        status, _, err = run_main(capsys, "generate", "--check")
+        assert status == 0, f"generated/ is stale; regenerate with `derive generate`:\n{err}"
