@@ -7,6 +7,8 @@ import sympy as sp
 
 from derive.engine.special import realise_special
 from derive.models import Normal
+from derive.models.diagonal import DiagonalNormal
+from derive.models.mvn import MultivariateNormal
 
 
 @dataclass(frozen=True)
@@ -19,13 +21,15 @@ class Context:
     only lemma derivations use it, everything else reduces to the lemmas' moments.
     """
 
-    models: tuple[Normal, ...]
+    models: tuple[Normal | DiagonalNormal | MultivariateNormal, ...]
     integrate_symbolically: bool = False
     lhs: str = ""
     definitions: tuple[tuple[sp.Symbol, sp.Expr], ...] = ()
     """Auxiliary symbols a stable form introduces (d = (μ₁ − μ₂)/σ₂, …), in order."""
+    dimension: sp.Symbol | None = None
+    """D or n for multivariate derivations: steps are checked at several concrete sizes."""
 
-    def model(self, placeholder: sp.FunctionClass) -> Normal | None:
+    def model(self, placeholder: sp.FunctionClass) -> Normal | DiagonalNormal | MultivariateNormal | None:
         return next((m for m in self.models if m.placeholder == placeholder), None)
 
     def expand_definitions(self, expr: sp.Expr) -> sp.Expr:
@@ -38,5 +42,5 @@ class Context:
         """Everything explicit: ``expand_definitions``, then densities for placeholders."""
         expr = self.expand_definitions(expr)
         for m in self.models:
-            expr = expr.replace(m.placeholder, m.realisation[m.placeholder])
+            expr = expr.replace(m.placeholder, m.realise_at)
         return expr

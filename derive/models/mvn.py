@@ -1,0 +1,77 @@
+"""Multivariate Gaussians N(μ, Σ) with matrix symbols, in n dimensions.
+
+Σ is symmetric positive definite with a lower Cholesky factor L (Σ = L Lᵀ); stable forms
+are written in L.  The checker samples L and builds Σ from it, so both agree.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+from sympy.matrices.expressions.matexpr import MatrixElement
+
+n = sp.Symbol("n", integer=True, positive=True)
+"""The dimension."""
+z_vector = sp.MatrixSymbol("z", n, 1)
+
+
+def scalar(matrix_1x1: sp.MatrixExpr) -> sp.Expr:
+    """A 1×1 matrix expression (a quadratic form) as the scalar it is."""
+    return MatrixElement(matrix_1x1, 0, 0)
+
+
+@dataclass(frozen=True)
+class MultivariateNormal:
+    name: str
+    mean: sp.MatrixSymbol
+    cov: sp.MatrixSymbol
+    factor: sp.MatrixSymbol
+
+    @property
+    def placeholder(self) -> sp.FunctionClass:
+        return sp.Function(self.name, real=True)
+
+    def at(self, x: sp.Basic = z_vector) -> sp.Expr:
+        return self.placeholder(x)
+
+    def quadratic_form(self, x: sp.MatrixExpr, centre: sp.MatrixExpr, matrix: sp.MatrixExpr) -> sp.Expr:
+        return scalar((x - centre).T * matrix * (x - centre))
+
+    def log_density(self, x: sp.MatrixExpr = z_vector) -> sp.Expr:
+        """log q(z) = −½ log det(2πΣ) − ½ (z − μ)ᵀ Σ⁻¹ (z − μ)."""
+        return (-sp.log(sp.Determinant(2 * sp.pi * self.cov)) / 2
+                - self.quadratic_form(x, self.mean, self.cov.I) / 2)
+
+    def realise_at(self, x: sp.Basic) -> sp.Expr:
+        return sp.exp(-self.quadratic_form(x, self.mean, self.cov.I) / 2) / sp.sqrt(
+            sp.Determinant(2 * sp.pi * self.cov))
+
+    def frame(self, values: dict, size: int) -> tuple[list, list[list]]:
+        mean, factor = values[self.mean], values[self.factor]
+        return list(mean), [list(factor.row(i)) for i in range(size)]
+
+    def coordinates(self, size: int) -> list[sp.Symbol]:
+        return [sp.Symbol(f"z_{i}", real=True) for i in range(size)]
+
+    @property
+    def text(self) -> str:
+        return f"N({self.mean.name}, {self.cov.name})"
+
+
+def mvn(index: str, name: str) -> MultivariateNormal:
+    """N(μᵢ, Σᵢ) with Σᵢ = Lᵢ Lᵢᵀ."""
+    return MultivariateNormal(name, sp.MatrixSymbol(f"mu_{index}", n, 1), sp.MatrixSymbol(f"Sigma_{index}", n, n),
+                              sp.MatrixSymbol(f"L_{index}", n, n))
+
+
+def mvn_1(name: str = "q") -> MultivariateNormal:
+    return mvn("1", name)
+
+
+def mvn_2(name: str = "p") -> MultivariateNormal:
+    return mvn("2", name)
+
+
+def mvn_single(name: str = "q") -> MultivariateNormal:
+    return MultivariateNormal(name, sp.MatrixSymbol("mu", n, 1), sp.MatrixSymbol("Sigma", n, n),
+                              sp.MatrixSymbol("L", n, n))
