@@ -19,12 +19,12 @@ def cite(derivation: Derivation, rename: dict[sp.Symbol, sp.Symbol] | None = Non
         raise ValueError(f"cannot cite {derivation.name!r}: its definition is not ±∫")
     integral = integral.xreplace(rename)
     value = (derivation.closed_form / sign).xreplace(rename)
-    cited_models = {m.name: (m.mean.xreplace(rename), m.std.xreplace(rename)) for m in derivation.context.models}
+    cited_models = {m.name: tuple(x.xreplace(rename) for x in m.parameters) for m in derivation.context.models}
 
     def apply(expr: sp.Expr, context: Context) -> sp.Expr:
         for model in context.models:
             model = getattr(model, "coordinate", model)
-            if model.name in cited_models and cited_models[model.name] != (model.mean, model.std):
+            if model.name in cited_models and cited_models[model.name] != model.parameters:
                 raise ValueError(f"{derivation.name!r} is about a different {model.name}")
         return expr.xreplace({integral: value})
 

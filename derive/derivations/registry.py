@@ -39,6 +39,7 @@ def entries() -> list[Entry]:
 
 def get(name: str) -> Derivation:
     try:
-        return _ENTRIES[name].build()
+        entry = _ENTRIES[name]
     except KeyError:
         raise UnknownDerivation(name) from None
+    return entry.build()

@@ -16,8 +16,9 @@ class DerivationLatexPrinter(LatexPrinter):
     """LaTeX as a person writes a derivation.
 
     Customisations: density placeholders print as ``q(z)`` (not ``q{\\left(z \\right)}``),
-    ``log q(z)`` without brackets, and a sum built unevaluated (a form chosen by the
-    derivation's author, like the VAE form) keeps its written order.
+    ``log q(z)`` without brackets, a quadratic form (z − μ)ᵀA(z − μ) without the [0, 0]
+    SymPy needs to make it a scalar, det(·) rather than |·|, and a sum built unevaluated
+    (a form chosen by the derivation's author, like the VAE form) keeps its written order.
     """
 
     def _print_Function(self, expr: sp.Function, exp: str | None = None) -> str:
@@ -32,6 +33,15 @@ class DerivationLatexPrinter(LatexPrinter):
             return super()._print_log(expr, exp)
         text = rf"\log {self._print(expr.args[0])}"
         return rf"\left({text}\right)^{{{exp}}}" if exp else text
+
+    def _print_MatrixElement(self, expr, exp: str | None = None) -> str:
+        if expr.parent.shape == (1, 1):  # a quadratic form: the 1×1 matrix is the scalar
+            return self._print(expr.parent)
+        return super()._print_MatrixElement(expr)
+
+    def _print_Determinant(self, expr, exp: str | None = None) -> str:
+        text = rf"\det\left({self._print(expr.arg)}\right)"
+        return rf"{text}^{{{exp}}}" if exp else text
 
     def _print_Add(self, expr: sp.Add, order: str | None = None) -> str:
         canonical = sp.Add(*expr.args).args == expr.args

@@ -96,6 +96,8 @@ def symbolic_difference(before: sp.Expr, after: sp.Expr, context: Context) -> sp
         reduced = expr.replace(lambda e: isinstance(e, sp.Integral), one)
         return None if failed or reduced.has(sp.Integral) else reduced
 
+    if before.has(sp.MatrixSymbol) or after.has(sp.MatrixSymbol):
+        return None  # SymPy's simplify does not handle matrix expressions: numeric only
     lhs, rhs = reduce(context.expand_definitions(before)), reduce(context.expand_definitions(after))
     if lhs is None or rhs is None:
         return None

@@ -37,8 +37,12 @@ def _map_integrals(fn: Callable[[sp.Integral], sp.Expr]) -> Callable[[sp.Expr], 
 
 
 def _distribute(integrand: sp.Expr) -> sp.Expr:
-    """q·(a + b) -> q·a + q·b without expanding powers or logarithms."""
-    return sp.expand(integrand, power_base=False, power_exp=False, multinomial=False, log=False, basic=False)
+    """q·(a + b) -> q·a + q·b without expanding powers, logarithms or matrix expressions."""
+    from sympy.matrices.expressions.matexpr import MatrixElement
+    opaque = {e: sp.Dummy() for e in integrand.atoms(MatrixElement, sp.Trace, sp.Determinant)}
+    expanded = sp.expand(integrand.xreplace(opaque), power_base=False, power_exp=False, multinomial=False,
+                         log=False, basic=False)
+    return expanded.xreplace({v: k for k, v in opaque.items()})
 
 
 def _split_sum(integral: sp.Integral) -> sp.Expr:

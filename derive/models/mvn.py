@@ -34,6 +34,10 @@ class MultivariateNormal:
     def at(self, x: sp.Basic = z_vector) -> sp.Expr:
         return self.placeholder(x)
 
+    @property
+    def parameters(self) -> tuple[sp.Expr, ...]:
+        return (self.mean, self.cov)
+
     def quadratic_form(self, x: sp.MatrixExpr, centre: sp.MatrixExpr, matrix: sp.MatrixExpr) -> sp.Expr:
         return scalar((x - centre).T * matrix * (x - centre))
 
@@ -47,7 +51,8 @@ class MultivariateNormal:
             sp.Determinant(2 * sp.pi * self.cov))
 
     def frame(self, values: dict, size: int) -> tuple[list, list[list]]:
-        mean, factor = values[self.mean], values[self.factor]
+        mean = values[sp.MatrixSymbol(self.mean.name, size, 1)]
+        factor = values[sp.MatrixSymbol(self.factor.name, size, size)]
         return list(mean), [list(factor.row(i)) for i in range(size)]
 
     def coordinates(self, size: int) -> list[sp.Symbol]:

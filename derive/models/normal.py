@@ -37,6 +37,10 @@ class Normal:
         """log q(x) = -½ log(2πσ²) - (x - μ)²/(2σ²), kept in the textbook shape."""
         return -sp.log(2 * sp.pi * self.std**2) / 2 - (x - self.mean) ** 2 / (2 * self.std**2)
 
+    @property
+    def parameters(self) -> tuple[sp.Expr, ...]:
+        return (self.mean, self.std)
+
     def realise_at(self, x: sp.Expr) -> sp.Expr:
         return self.density(x)
 

@@ -1,0 +1,161 @@
+"""Full-covariance Gaussians in n dimensions, with SymPy matrix symbols.
+
+The log-density is a quadratic form; the one fact needed is the lemma
+E_q[(z − m)ᵀA(z − m)] = tr(AΣ) + (μ − m)ᵀA(μ − m), derived here with the trace trick.
+The stable forms are in Cholesky factors Σ = L Lᵀ: log det Σ = 2 Σᵢ log Lᵢᵢ, the trace as a
+sum of squares of L₂⁻¹L₁, the Mahalanobis term as a squared norm of L₂⁻¹(μ₂ − μ₁).
+"""
+from __future__ import annotations
+
+import sympy as sp
+
+from derive.derivations.citation import cite
+from derive.derivations.registry import publish
+from derive.engine import Context, Derivation, DerivationBuilder, Rule
+from derive.engine.rules import (ALGEBRA, EXPAND_LOG_DENSITY, LINEARITY, LOG_ALGEBRA, LOG_OF_QUOTIENT,
+                                 PULL_CONSTANTS, STABLE_FORM)
+from derive.models.mvn import MultivariateNormal, mvn_1, mvn_2, mvn_single, n, scalar, z_vector
+
+A = sp.MatrixSymbol("A", n, n)
+m = sp.MatrixSymbol("m", n, 1)
+i = sp.Symbol("i", integer=True, nonnegative=True)
+
+
+def _integral(integrand: sp.Expr) -> sp.Integral:
+    return sp.Integral(integrand, z_vector)
+
+
+def _quadratic_parts(expr: sp.Expr) -> tuple[sp.MatrixExpr, sp.MatrixExpr] | None:
+    """(A, m) if ``expr`` is the quadratic form (z − m)ᵀ A (z − m), else None."""
+    if not (isinstance(expr, sp.matrices.expressions.matexpr.MatrixElement) and expr.parent.shape == (1, 1)):
+        return None
+    factors = expr.parent.args if isinstance(expr.parent, sp.MatMul) else ()
+    if len(factors) < 3:
+        return None
+    left, right, middle = factors[0], factors[-1], sp.MatMul(*factors[1:-1])
+    centre = sp.MatAdd(z_vector, -right).doit()
+    if left != right.T or centre.has(z_vector):
+        return None
+    return middle, centre
+
+
+def _expected_quadratic_form(expr: sp.Expr, context: Context) -> sp.Expr:
+    def replace(integral: sp.Integral) -> sp.Expr:
+        for model in context.models:
+            rest = integral.function / model.at()
+            parts = _quadratic_parts(rest) if not rest.has(model.placeholder) else None
+            if parts:
+                matrix, centre = parts
+                value = sp.Trace(matrix * model.cov) + scalar((model.mean - centre).T * matrix * (model.mean - centre))
+                return value.doit()  # tr(Σ⁻¹Σ) = n, and a zero offset drops out
+        return integral
+    return expr.replace(lambda e: isinstance(e, sp.Integral), replace)
+
+
+def _normalisation(expr: sp.Expr, context: Context) -> sp.Expr:
+    return expr.xreplace({_integral(model.at()): sp.Integer(1) for model in context.models})
+
+
+NORMALISATION = Rule("∫ q = 1", r"\int q(z)\,dz = 1", _normalisation)
+QUADRATIC_FORM = Rule("E_q[(z − m)ᵀA(z − m)] = tr(AΣ) + (μ − m)ᵀA(μ − m)",
+                      r"\mathbb{E}_q[(z - m)^T A (z - m)] = \operatorname{tr}(A\Sigma) + (\mu - m)^T A (\mu - m)",
+                      _expected_quadratic_form)
+TRACE_TRICK = Rule("trace trick", r"x^T A x = \operatorname{tr}(A x x^T)")
+MOMENTS = Rule("moments of q", r"\mathbb{E}_q[(z-\mu)(z-\mu)^T] = \Sigma,\ \mathbb{E}_q[z - \mu] = 0,\ \int q = 1")
+CENTRE = Rule("centre at the mean", r"z - m = (z - \mu) + (\mu - m),\ A = A^T")
+
+
+def _context(models: tuple[MultivariateNormal, ...], lhs: str) -> Context:
+    return Context(models, lhs=lhs, dimension=n)
+
+
+@publish("mvn-expected-quadratic-form", "The expected quadratic form under a multivariate normal")
+def expected_quadratic_form(name: str, title: str) -> Derivation:
+    q = mvn_single()
+    mu, cov = q.mean, q.cov
+    builder = DerivationBuilder(
+        name, title, _context((q,), r"\mathbb{E}_q[(z - m)^T A (z - m)]"),
+        _integral(q.at() * scalar((z_vector - m).T * A * (z_vector - m))),
+        "the expectation under q = N(μ, Σ) of a quadratic form with symmetric A",
+        summary="A lemma for q = N(μ, Σ), any symmetric A and any point m; every multivariate result uses it")
+    deviation, offset = z_vector - mu, mu - m
+    builder.to(_integral(q.at() * (scalar(deviation.T * A * deviation) + 2 * scalar(offset.T * A * deviation)
+                                   + scalar(offset.T * A * offset))),
+               CENTRE, "write z − m = (z − μ) + (μ − m) and expand; the two cross terms are equal as A = Aᵀ")
+    builder.to(_integral(q.at() * scalar(deviation.T * A * deviation))
+               + 2 * _integral(q.at() * scalar(offset.T * A * deviation))
+               + scalar(offset.T * A * offset) * _integral(q.at()),
+               LINEARITY, "integrate term by term; (μ − m)ᵀA(μ − m) is a constant")
+    builder.to(_integral(q.at() * sp.Trace(A * deviation * deviation.T))
+               + 2 * _integral(q.at() * scalar(offset.T * A * deviation))
+               + scalar(offset.T * A * offset) * _integral(q.at()),
+               TRACE_TRICK, "a scalar is its own trace, and tr(xᵀAx) = tr(Axxᵀ)")
+    builder.to(sp.Trace(A * cov) + scalar(offset.T * A * offset), MOMENTS,
+               "the trace is linear, E_q[(z − μ)(z − μ)ᵀ] = Σ; E_q[z − μ] = 0; ∫ q = 1")
+    return builder.build()
+
+
+def _log_det_cholesky(model: MultivariateNormal) -> sp.Expr:
+    """Σᵢ log Lᵢᵢ = ½ log det Σ."""
+    return sp.Sum(sp.log(model.factor[i, i]), (i, 0, n - 1))
+
+
+@publish("entropy-mvn", "Entropy of a multivariate normal")
+def entropy_mvn(name: str, title: str) -> Derivation:
+    q = mvn_single()
+    builder = DerivationBuilder(name, title, _context((q,), r"H(q)"), -_integral(q.at() * sp.log(q.at())),
+                                "H(q) = −∫ q log q over ℝⁿ", summary="H(q) for q = N(μ, Σ) in n dimensions")
+    builder.apply(EXPAND_LOG_DENSITY, "log q(z) = −½ log det(2πΣ) − ½ (z − μ)ᵀΣ⁻¹(z − μ)")
+    builder.apply(LINEARITY, "integrate the two terms separately")
+    builder.apply(PULL_CONSTANTS, "log det(2πΣ) does not depend on z")
+    builder.apply(NORMALISATION, "q integrates to one")
+    builder.apply(expected_quadratic_form_rule(), "with A = Σ⁻¹ and m = μ: tr(Σ⁻¹Σ) = tr(Iₙ) = n")
+    builder.to(sp.log(sp.Determinant(2 * sp.pi * sp.E * q.cov)) / 2, LOG_ALGEBRA,
+               "n/2 = ½ log eⁿ and det(cΣ) = cⁿ det Σ: H = ½ log det(2πeΣ)")
+    builder.to(n * (1 + sp.log(2 * sp.pi)) / 2 + _log_det_cholesky(q), STABLE_FORM,
+               "with Σ = L Lᵀ, ½ log det Σ = Σᵢ log Lᵢᵢ: no determinant to over- or underflow")
+    return builder.build()
+
+
+def expected_quadratic_form_rule() -> Rule:
+    expected_quadratic_form()  # the lemma is derived (and checked) before it is used
+    return QUADRATIC_FORM
+
+
+@publish("cross-entropy-mvn-mvn", "Cross-entropy between two multivariate normals")
+def cross_entropy_mvn(name: str, title: str) -> Derivation:
+    q, p = mvn_1(), mvn_2()
+    builder = DerivationBuilder(name, title, _context((q, p), r"H(q, p)"), -_integral(q.at() * sp.log(p.at())),
+                                "H(q, p) = −∫ q log p over ℝⁿ",
+                                summary="H(q, p) for q = N(μ₁, Σ₁), p = N(μ₂, Σ₂) in n dimensions")
+    builder.apply(EXPAND_LOG_DENSITY, "log p(z) = −½ log det(2πΣ₂) − ½ (z − μ₂)ᵀΣ₂⁻¹(z − μ₂)")
+    builder.apply(LINEARITY, "integrate the two terms separately")
+    builder.apply(PULL_CONSTANTS, "log det(2πΣ₂) does not depend on z")
+    builder.apply(NORMALISATION, "q integrates to one")
+    builder.apply(expected_quadratic_form_rule(), "with A = Σ₂⁻¹ and m = μ₂")
+    return builder.build()
+
+
+@publish("kl-mvn-mvn", "KL divergence between two multivariate normals")
+def kl_mvn(name: str, title: str) -> Derivation:
+    q, p = mvn_1(), mvn_2()
+    single = mvn_single()
+    builder = DerivationBuilder(name, title, _context((q, p), r"\mathrm{KL}(q \,\|\, p)"),
+                                _integral(q.at() * sp.log(q.at() / p.at())), "KL(q ‖ p) = ∫ q log(q/p) over ℝⁿ",
+                                summary="KL(q ‖ p) for q = N(μ₁, Σ₁), p = N(μ₂, Σ₂) in n dimensions")
+    builder.apply(LOG_OF_QUOTIENT, "log(q/p) = log q − log p")
+    builder.apply(LINEARITY, "split: ∫ q log q − ∫ q log p")
+    builder.apply(PULL_CONSTANTS, "the sign comes out: H(q, p) − H(q)")
+    builder.apply(cite(cross_entropy_mvn()), "the first term is the cross-entropy H(q, p)")
+    builder.apply(cite(entropy_mvn(), {single.mean: q.mean, single.cov: q.cov, single.factor: q.factor}),
+                  "the second is minus the entropy of q")
+    gap = p.mean - q.mean
+    builder.to((sp.Trace(p.cov.I * q.cov) + scalar(gap.T * p.cov.I * gap) - n
+                + sp.log(sp.Determinant(p.cov)) - sp.log(sp.Determinant(q.cov))) / 2, LOG_ALGEBRA,
+               "det(cΣ) = cⁿ det Σ: the 2π terms cancel and ½ log eⁿ = n/2; (μ₁ − μ₂)ᵀA(μ₁ − μ₂) = (μ₂ − μ₁)ᵀA(μ₂ − μ₁)")
+    solve_factor, solve_gap = p.factor.I * q.factor, p.factor.I * gap
+    builder.to((sp.Trace(solve_factor.T * solve_factor) + scalar(solve_gap.T * solve_gap) - n) / 2
+               + sp.Sum(sp.log(p.factor[i, i]) - sp.log(q.factor[i, i]), (i, 0, n - 1)), STABLE_FORM,
+               "with Σ = L Lᵀ: tr(Σ₂⁻¹Σ₁) = ‖L₂⁻¹L₁‖²_F, the Mahalanobis term is ‖L₂⁻¹(μ₂ − μ₁)‖², "
+               "½ log det Σ = Σᵢ log Lᵢᵢ: triangular solves, no inverse, no determinant")
+    return builder.build()
