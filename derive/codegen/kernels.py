@@ -3,6 +3,10 @@ from __future__ import annotations
 
 from derive.codegen.spec import KernelSpec, Parameter
 from derive.models import mu, mu1, mu2, sigma, sigma1, sigma2
+import sympy as sp
+from sympy.matrices.expressions.matexpr import MatrixElement
+
+from derive.models.diagonal import d, logvar_d, mu_d
 
 _PAIR = (Parameter("mu1", mu1), Parameter("sigma1", sigma1, positive=True),
          Parameter("mu2", mu2), Parameter("sigma2", sigma2, positive=True))
@@ -17,6 +21,16 @@ SPECS = (
     KernelSpec("kl_normal_std_normal", "kl-normal-std-normal",
                (Parameter("mu", mu), Parameter("sigma", sigma, positive=True)),
                "KL divergence KL(q || N(0, 1)) for q = N(mu, sigma^2): the VAE regulariser."),
+    KernelSpec("kl_diag_std_normal_logvar", "kl-diag-normal-std-normal-logvar",
+               (Parameter("mu", mu_d[d]), Parameter("logvar", logvar_d[d])),
+               "The VAE loss term KL(N(mu, diag(exp(logvar))) || N(0, I)), summed over the last axis (d).",
+               reduction="sum"),
+    KernelSpec("entropy_mvn", "entropy-mvn", (), "Entropy H(q) of q = N(mu, cov), in nats.",
+               reduction="cholesky", terms=((sp.Sum, "half_log_det"),)),
+    KernelSpec("kl_mvn_mvn", "kl-mvn-mvn", (),
+               "KL divergence KL(q || p) for q = N(mu1, cov1), p = N(mu2, cov2).",
+               reduction="cholesky",
+               terms=((MatrixElement, "mahalanobis"), (sp.Trace, "trace_term"), (sp.Sum, "half_log_det_ratio"))),
 )
 
 

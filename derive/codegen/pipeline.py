@@ -34,12 +34,22 @@ def build(spec: KernelSpec) -> Kernel:
     derivation = derivations.get(spec.derivation)
     names = {p.symbol: sp.Symbol(p.name, real=True, positive=p.positive or None) for p in spec.parameters}
     definitions = tuple((symbol, _prepare(value, names)) for symbol, value in derivation.context.definitions)
-    result = _prepare(derivation.result, names)
-    known = set(names.values()) | {symbol for symbol, _ in definitions}
+    result = derivation.result
+    if spec.reduction == "cholesky":
+        for kind, term in spec.terms:
+            result = result.replace(lambda e, kind=kind: isinstance(e, kind), lambda e, term=term: sp.Symbol(term))
+        result = result.xreplace({derivation.context.dimension: sp.Symbol("d")})
+    if spec.reduction == "sum":
+        if not isinstance(result, sp.Sum):
+            raise ValueError(f"kernel {spec.name}: result of {spec.derivation} is not a sum")
+        result = result.function  # the kernel prints the term and sums it
+    result = _prepare(result, names)
+    known = set(names.values()) | {symbol for symbol, _ in definitions} | {sp.Symbol(t) for _, t in spec.terms}
+    known |= {sp.Symbol("d")} if spec.terms else set()
     if not result.free_symbols <= known:
         raise ValueError(f"kernel {spec.name}: result of {spec.derivation} uses "
                          f"{result.free_symbols - known} beyond its parameters")
     temporaries, (output,) = sp.cse(result, symbols=sp.numbered_symbols("_tmp"), order="canonical")
-    return Kernel(spec, formula=sp.sstr(sp.sympify(derivation.closed_form).xreplace(names)),
+    return Kernel(spec, formula=sp.sstr(sp.sympify(derivation.closed_form)),
                   formula_latex=latex(derivation.closed_form),
                   temporaries=definitions + tuple(temporaries), output=output)

@@ -8,10 +8,11 @@ import sympy as sp
 
 @dataclass(frozen=True)
 class Parameter:
-    """One argument: its name in code, the derivation's symbol it stands for, and whether it is a scale (> 0)."""
+    """One argument: its name in code, the derivation's symbol (or indexed element) it stands for,
+    and whether it is a scale (> 0)."""
 
     name: str
-    symbol: sp.Symbol
+    symbol: sp.Expr
     positive: bool = False
 
 
@@ -23,6 +24,11 @@ class KernelSpec:
     derivation: str
     parameters: tuple[Parameter, ...]
     summary: str
+    reduction: str = ""
+    """"sum": the derivation's result is Σ_d of a term; kernels sum over the last axis.
+    "cholesky": a full-covariance result; the linear algebra comes from the template and
+    ``terms`` names the scalars it computes for the printed combination."""
+    terms: tuple[tuple[type, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,12 @@ def _signature(kernel: Kernel, prefix: str) -> str:
     params = ", ".join(f"double {p.name}" for p in kernel.spec.parameters)
     arrays = ", ".join(f"const double *{p.name}" for p in kernel.spec.parameters)
     name = prefix + kernel.spec.name
+    if kernel.spec.reduction == "cholesky":
+        return _template(f"{kernel.spec.name}.h").substitute(name=name, summary=kernel.spec.summary).rstrip("\n")
+    if kernel.spec.reduction:
+        return (f"/* {kernel.spec.summary}\n * mu, logvar: d values; the _n form takes n rows of d (row-major). */\n"
+                f"double {name}(size_t d, {arrays});\n"
+                f"void {name}_n(size_t n, size_t d, {arrays}, double *out);")
     return (f"/* {kernel.spec.summary} */\ndouble {name}({params});\n"
             f"void {name}_n(size_t n, {arrays}, double *out);")
 
@@ -58,15 +64,23 @@ def _helper(function: type[SpecialFunction], prefix: str, printer: KernelC99Prin
 def _function(kernel: Kernel, prefix: str, printer: KernelC99Printer) -> str:
     body = [f"    const double {printer.doprint(t)} = {printer.doprint(e)};" for t, e in kernel.temporaries]
     body.append(f"    return {printer.doprint(kernel.output)};")
+    if kernel.spec.reduction == "cholesky":
+        return _template(f"{kernel.spec.name}.c").substitute(
+            name=prefix + kernel.spec.name, prefix=prefix, summary=kernel.spec.summary, formula=kernel.formula,
+            derivation=kernel.spec.derivation, output=printer.doprint(kernel.output)).rstrip("\n")
     names = [p.name for p in kernel.spec.parameters]
-    return _template("function.c").substitute(
+    finite = " && ".join(f"{n}[j] - {n}[j] == 0.0" for n in names)  # finite: NaN and ±inf fail
+    template = "function_sum.c" if kernel.spec.reduction else "function.c"
+    return _template(template).substitute(
+        rows=", ".join(f"{n} + i*d" for n in names),
         name=prefix + kernel.spec.name, summary=kernel.spec.summary, formula=kernel.formula,
         derivation=kernel.spec.derivation, ops=kernel.ops,
         parameters=", ".join(f"const double {n}" for n in names), body="\n".join(body),
         valid=" && ".join(f"{p.name} > 0.0" for p in kernel.scales) or "1",
-        valid_elements=" && ".join(f"{p.name}[i] > 0.0" for p in kernel.scales) or "1",
+        valid_elements=(finite if kernel.spec.reduction else
+                        " && ".join(f"{p.name}[i] > 0.0" for p in kernel.scales) or "1"),
         arguments=", ".join(names), arrays=", ".join(f"const double *{n}" for n in names),
-        elements=", ".join(f"{n}[i]" for n in names)).rstrip("\n")
+        elements=", ".join(f"{n}[j]" if kernel.spec.reduction else f"{n}[i]" for n in names)).rstrip("\n")
 
 
 def _printer(prefix: str) -> KernelC99Printer:
@@ -90,6 +104,8 @@ def render(kernels: list[Kernel], prefix: str = "derive_") -> dict[str, str]:
         f"{stem}.c": _template("source.c").substitute(
             header=header, include=f"{stem}.h",
             vector_math=_template("vector_math.c").substitute(declarations=declarations).rstrip("\n"),
-            helpers="\n\n".join(_helper(h, prefix, printer) for h in helpers),
+            helpers="\n\n".join([_helper(h, prefix, printer) for h in helpers] + (
+                [_template("linalg.c").substitute(prefix=prefix).rstrip("\n")]
+                if any(k.spec.reduction == "cholesky" for k in kernels) else [])),
             definitions="\n\n".join(_function(k, prefix, printer) for k in kernels)),
     }

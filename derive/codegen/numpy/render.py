@@ -37,6 +37,10 @@ def _helper(function: type[SpecialFunction], printer: KernelNumPyPrinter) -> str
 
 
 def _function(kernel: Kernel, prefix: str, printer: KernelNumPyPrinter) -> str:
+    if kernel.spec.reduction == "cholesky":
+        return _template(f"{kernel.spec.name}.py").substitute(
+            name=prefix + kernel.spec.name, summary=kernel.spec.summary, latex=kernel.formula_latex,
+            derivation=kernel.spec.derivation, output=printer.doprint(kernel.output))
     names = [p.name for p in kernel.spec.parameters]
     scales = [f'"{p.name}"' for p in kernel.scales]
     positive = ", ".join(scales) + ("," if len(scales) == 1 else "")
@@ -46,7 +50,8 @@ def _function(kernel: Kernel, prefix: str, printer: KernelNumPyPrinter) -> str:
         latex=kernel.formula_latex, derivation=kernel.spec.derivation, ops=kernel.ops,
         unpack=", ".join(names) + ("," if len(names) == 1 else ""), positive=positive,
         keywords=", ".join(f"{n}={n}" for n in names), body="\n".join(body),
-        output=printer.doprint(kernel.output)).replace("\n\n    return", "\n    return")
+        output=(f"np.sum({printer.doprint(kernel.output)}, axis=-1)" if kernel.spec.reduction
+                else printer.doprint(kernel.output))).replace("\n\n    return", "\n    return")
 
 
 def render(kernels: list[Kernel], prefix: str = "", module: str = "derive_gaussian") -> dict[str, str]:
@@ -58,6 +63,8 @@ def render(kernels: list[Kernel], prefix: str = "", module: str = "derive_gaussi
               f"({', '.join(k.spec.derivation for k in kernels)}). Do not edit: regenerate instead.")
     return {f"{module}.py": _template("module.py").substitute(
         title="Entropy, cross-entropy and KL divergence of Gaussians, as numpy kernels.", header=header,
-        exports=", ".join(f'"{prefix}{k.spec.name}"' for k in kernels),
-        helpers="".join(_helper(h, printer) for h in helpers),
+        exports=", ".join(f'"{prefix}{k.spec.name}"' for k in kernels) + "".join(
+            f', "{prefix}{k.spec.name}_tril"' for k in kernels if k.spec.reduction == "cholesky"),
+        helpers="".join([_helper(h, printer) for h in helpers] + (
+            [_template("linalg.py").template] if any(k.spec.reduction == "cholesky" for k in kernels) else [])),
         functions="".join(_function(k, prefix, printer) for k in kernels))}

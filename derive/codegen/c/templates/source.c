@@ -1,7 +1,9 @@
 /* $header */
 #include "$include"
 
+#include <float.h>
 #include <math.h>
+#include <stdlib.h>
 
 $vector_math
 $helpers
