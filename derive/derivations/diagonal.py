@@ -49,7 +49,7 @@ def _sum_out(expr: sp.Expr, context: Context) -> sp.Expr:
 
 
 def _marginalise(expr: sp.Expr, context: Context) -> sp.Expr:
-    """∫ q(z) f(z_d) dz over ℝ^D -> ∫ q(z_d) f(z_d) dz_d: the other coordinates integrate to one."""
+    """∫ q(z) f(z_d) dz over all D coordinates -> ∫ q(z_d) f(z_d) dz_d: the other coordinates integrate to one."""
     def marginal(integral: sp.Integral) -> sp.Expr:
         return sp.Integral(integral.function.xreplace({z_vector: z_d}), (z_d, -sp.oo, sp.oo))
     return expr.replace(lambda e: isinstance(e, sp.Integral) and e.limits[0][0] == z_vector, marginal)
@@ -82,7 +82,7 @@ def _indexed(q: DiagonalNormal, p: DiagonalNormal | None, univariate_q, univaria
 def entropy_diag(name: str, title: str) -> Derivation:
     q = diagonal()
     builder = DerivationBuilder(name, title, _context(q, None, r"H(q)"),
-                                -_joint_integral(q.at() * sp.log(q.at())), "H(q) = −∫ q log q over ℝ^D",
+                                -_joint_integral(q.at() * sp.log(q.at())), "H(q) = −∫ q log q over all D coordinates",
                                 summary="H(q) for q = N(μ, diag(σ_d²)), d = 1…D")
     _reduce_to_coordinates(builder)
     builder.apply(cite(entropy_normal(), {mu: mu_d[d], sigma: sigma_d[d], z: z_d}),
@@ -96,7 +96,7 @@ def entropy_diag(name: str, title: str) -> Derivation:
 def kl_diag_std(name: str, title: str) -> Derivation:
     q, p = diagonal(), diagonal_standard()
     builder = DerivationBuilder(name, title, _context(q, p, r"\mathrm{KL}(q \,\|\, p)"),
-                                _joint_integral(q.at() * sp.log(q.at() / p.at())), "KL(q ‖ p) = ∫ q log(q/p) over ℝ^D",
+                                _joint_integral(q.at() * sp.log(q.at() / p.at())), "KL(q ‖ p) = ∫ q log(q/p) over all D coordinates",
                                 summary="KL(q ‖ p) for q = N(μ, diag(σ_d²)), p = N(0, I): the VAE regulariser")
     _reduce_to_coordinates(builder)
     builder.apply(cite(kl_std_normal(), {mu: mu_d[d], sigma: sigma_d[d], z: z_d}),
@@ -111,18 +111,18 @@ def kl_diag_std(name: str, title: str) -> Derivation:
 def kl_diag_std_logvar(name: str, title: str) -> Derivation:
     q, p = diagonal_logvar(), diagonal_standard()
     builder = DerivationBuilder(name, title, _context(q, p, r"\mathrm{KL}(q \,\|\, p)"),
-                                _joint_integral(q.at() * sp.log(q.at() / p.at())), "KL(q ‖ p) = ∫ q log(q/p) over ℝ^D",
-                                summary="KL(q ‖ p) for q = N(μ, diag(e^ℓ_d)), p = N(0, I), with ℓ_d = log σ_d² "
+                                _joint_integral(q.at() * sp.log(q.at() / p.at())), "KL(q ‖ p) = ∫ q log(q/p) over all D coordinates",
+                                summary="KL(q ‖ p) for q = N(μ, diag(exp ℓ_d)), p = N(0, I), with ℓ_d = log σ_d² "
                                         "as a VAE encoder outputs it")
     _reduce_to_coordinates(builder)
     builder.apply(cite(kl_std_normal(), {mu: mu_d[d], sigma: q.std, z: z_d}),
-                  "each term is the univariate KL from N(0, 1), with μ_d and σ_d = e^{ℓ_d/2}")
+                  "each term is the univariate KL from N(0, 1), with μ_d and σ_d = exp(ℓ_d / 2)")
     ell = logvar_d[d]
     vae = sp.Mul(-sp.Rational(1, 2), sp.Sum(sp.Add(1, ell, -mu_d[d] ** 2, -sp.exp(ell), evaluate=False), (d, 1, D)),
                  evaluate=False)
     builder.to(vae, ALGEBRA, "log σ_d² = ℓ_d: the VAE loss term, with the index d on every σ_d²")
     builder.to(sp.Sum((mu_d[d] ** 2 + Expm1mx(ell)) / 2, (d, 1, D)), STABLE_FORM,
-               "e^ℓ − 1 − ℓ cancels near ℓ = 0 (an encoder near the prior): expm1mx evaluates it without loss")
+               "exp(ℓ) − 1 − ℓ cancels near ℓ = 0 (an encoder near the prior): expm1mx evaluates it without loss")
     return builder.build()
 
 
@@ -130,7 +130,7 @@ def kl_diag_std_logvar(name: str, title: str) -> Derivation:
 def kl_diag_diag(name: str, title: str) -> Derivation:
     q, p = diagonal_1(), diagonal_2()
     builder = DerivationBuilder(name, title, _context(q, p, r"\mathrm{KL}(q \,\|\, p)"),
-                                _joint_integral(q.at() * sp.log(q.at() / p.at())), "KL(q ‖ p) = ∫ q log(q/p) over ℝ^D",
+                                _joint_integral(q.at() * sp.log(q.at() / p.at())), "KL(q ‖ p) = ∫ q log(q/p) over all D coordinates",
                                 summary="KL(q ‖ p) for q = N(μ₁, diag(σ₁_d²)), p = N(μ₂, diag(σ₂_d²))")
     _reduce_to_coordinates(builder)
     builder.apply(cite(kl_general(), {mu1: mu1_d[d], sigma1: sigma1_d[d], mu2: mu2_d[d], sigma2: sigma2_d[d],

@@ -46,8 +46,11 @@ def _expected_quadratic_form(expr: sp.Expr, context: Context) -> sp.Expr:
             parts = _quadratic_parts(rest) if not rest.has(model.placeholder) else None
             if parts:
                 matrix, centre = parts
-                value = sp.Trace(matrix * model.cov) + scalar((model.mean - centre).T * matrix * (model.mean - centre))
-                return value.doit()  # tr(Σ⁻¹Σ) = n, and a zero offset drops out
+                offset = (model.mean - centre).doit()
+                trace = sp.Trace(matrix * model.cov).doit()  # tr(Σ⁻¹Σ) = tr(Iₙ) = n
+                if isinstance(offset, sp.ZeroMatrix):
+                    return trace
+                return trace + scalar(offset.T * matrix * offset)
         return integral
     return expr.replace(lambda e: isinstance(e, sp.Integral), replace)
 
@@ -104,7 +107,7 @@ def _log_det_cholesky(model: MultivariateNormal) -> sp.Expr:
 def entropy_mvn(name: str, title: str) -> Derivation:
     q = mvn_single()
     builder = DerivationBuilder(name, title, _context((q,), r"H(q)"), -_integral(q.at() * sp.log(q.at())),
-                                "H(q) = −∫ q log q over ℝⁿ", summary="H(q) for q = N(μ, Σ) in n dimensions")
+                                "H(q) = −∫ q log q, over all n coordinates", summary="H(q) for q = N(μ, Σ) in n dimensions")
     builder.apply(EXPAND_LOG_DENSITY, "log q(z) = −½ log det(2πΣ) − ½ (z − μ)ᵀΣ⁻¹(z − μ)")
     builder.apply(LINEARITY, "integrate the two terms separately")
     builder.apply(PULL_CONSTANTS, "log det(2πΣ) does not depend on z")
@@ -126,7 +129,7 @@ def expected_quadratic_form_rule() -> Rule:
 def cross_entropy_mvn(name: str, title: str) -> Derivation:
     q, p = mvn_1(), mvn_2()
     builder = DerivationBuilder(name, title, _context((q, p), r"H(q, p)"), -_integral(q.at() * sp.log(p.at())),
-                                "H(q, p) = −∫ q log p over ℝⁿ",
+                                "H(q, p) = −∫ q log p, over all n coordinates",
                                 summary="H(q, p) for q = N(μ₁, Σ₁), p = N(μ₂, Σ₂) in n dimensions")
     builder.apply(EXPAND_LOG_DENSITY, "log p(z) = −½ log det(2πΣ₂) − ½ (z − μ₂)ᵀΣ₂⁻¹(z − μ₂)")
     builder.apply(LINEARITY, "integrate the two terms separately")
@@ -141,7 +144,7 @@ def kl_mvn(name: str, title: str) -> Derivation:
     q, p = mvn_1(), mvn_2()
     single = mvn_single()
     builder = DerivationBuilder(name, title, _context((q, p), r"\mathrm{KL}(q \,\|\, p)"),
-                                _integral(q.at() * sp.log(q.at() / p.at())), "KL(q ‖ p) = ∫ q log(q/p) over ℝⁿ",
+                                _integral(q.at() * sp.log(q.at() / p.at())), "KL(q ‖ p) = ∫ q log(q/p), over all n coordinates",
                                 summary="KL(q ‖ p) for q = N(μ₁, Σ₁), p = N(μ₂, Σ₂) in n dimensions")
     builder.apply(LOG_OF_QUOTIENT, "log(q/p) = log q − log p")
     builder.apply(LINEARITY, "split: ∫ q log q − ∫ q log p")

@@ -27,6 +27,23 @@ def _arrays(validate, positive, **params):
     return tuple(arrays.values())
 
 
+_BLOCK = 1 << 15
+
+
+def _blocked(values, *arrays):
+    """``values(*arrays)`` block by block: numpy's temporaries then stay in cache and are
+    reused, instead of one fresh array per operation over the whole input."""
+    shape = np.broadcast_shapes(*(a.shape for a in arrays))
+    size = int(np.prod(shape))
+    if size <= _BLOCK:
+        return values(*arrays)
+    flat = [np.broadcast_to(a, shape).reshape(-1) for a in arrays]
+    out = np.empty(size)
+    for start in range(0, size, _BLOCK):
+        out[start:start + _BLOCK] = values(*(a[start:start + _BLOCK] for a in flat))
+    return out.reshape(shape)
+
+
 def _result(value):
     value = np.asarray(value, dtype=np.float64)
     return float(value) if value.ndim == 0 else value
@@ -39,10 +56,13 @@ def _expm1mx(x,):
     recomputed by a series.
     """
     out = np.asarray(-x + np.expm1(x), dtype=np.float64)
-    near = np.abs(x) < 0.50000000000000000
-    if np.any(near):
-        x, = [a[near] for a in np.broadcast_arrays(x,)]
-        out[near] = x**2*(x*(x*(x*(x*(x*(x*(x*(x*(x*(x*(x*(x*(x*((1/20922789888000)*x + 1/1307674368000) + 1/87178291200) + 1/6227020800) + 1/479001600) + 1/39916800) + 1/3628800) + 1/362880) + 1/40320) + 1/5040) + 1/720) + 1/120) + 1/24) + 1/6) + 1/2)
+    near = np.flatnonzero(np.abs(x) < 0.50000000000000000)
+    if near.size:
+        x, = [np.broadcast_to(a, out.shape).reshape(-1)[near] for a in (x,)]
+        x2 = x**2
+        x4 = x2**2
+        x8 = x4**2
+        out.reshape(-1)[near] = x2*(x8*(x4*(x2*(0*x + 1/20922789888000) + ((1/1307674368000)*x + 1/87178291200)) + (x2*((1/6227020800)*x + 1/479001600) + ((1/39916800)*x + 1/3628800))) + (x4*(x2*((1/362880)*x + 1/40320) + ((1/5040)*x + 1/720)) + (x2*((1/120)*x + 1/24) + ((1/6)*x + 1/2))))
     return out
 
 
@@ -55,12 +75,16 @@ def _scale_term(sigma_q, sigma_p):
     r = sigma_q/sigma_p
     log_r = np.log(r)
     out = np.asarray(-log_r + (1/2)*r**2 - 1/2, dtype=np.float64)
-    near = np.abs(log_r) < 0.61903920840622343
-    if np.any(near):
-        sigma_q, sigma_p = [a[near] for a in np.broadcast_arrays(sigma_q, sigma_p)]
+    near = np.flatnonzero(np.abs(log_r) < 0.61903920840622343)
+    if near.size:
+        sigma_q, sigma_p = [np.broadcast_to(a, out.shape).reshape(-1)[near] for a in (sigma_q, sigma_p)]
+        delta = (-sigma_p + sigma_q)/sigma_p
         s = (-sigma_p + sigma_q)/(sigma_p + sigma_q)
         w = s**2
-        out[near] = -2*s*w*(w*(w*(w*(w*(w*(w*(w*(w*(w*(w*(w*(w*(w*(w*((1/33)*w + 1/31) + 1/29) + 1/27) + 1/25) + 1/23) + 1/21) + 1/19) + 1/17) + 1/15) + 1/13) + 1/11) + 1/9) + 1/7) + 1/5) + 1/3) + 2*w*(2 - s)/(1 - s)**2
+        w2 = w**2
+        w4 = w2**2
+        w8 = w4**2
+        out.reshape(-1)[near] = (1/2)*delta**2*(2 - s) - 2*s*w*(w8*(w4*(w2*((1/33)*w + 1/31) + ((1/29)*w + 1/27)) + (w2*((1/25)*w + 1/23) + ((1/21)*w + 1/19))) + (w4*(w2*((1/17)*w + 1/15) + ((1/13)*w + 1/11)) + (w2*((1/9)*w + 1/7) + ((1/5)*w + 1/3))))
     return out
 
 
@@ -114,7 +138,11 @@ def entropy_normal(sigma, *, validate=True):
     Printed from the derivation ``entropy-normal`` (2 operations).
     """
     sigma, = _arrays(validate, ("sigma",), sigma=sigma)
-    return _result(np.log(sigma) + 1.41893853320467274178032973640561764)
+    return _result(_blocked(_entropy_normal_values, sigma))
+
+
+def _entropy_normal_values(sigma):
+    return np.log(sigma) + 1.41893853320467274178032973640561764
 
 
 def cross_entropy_normal_normal(mu1, sigma1, mu2, sigma2, *, validate=True):
@@ -125,9 +153,13 @@ def cross_entropy_normal_normal(mu1, sigma1, mu2, sigma2, *, validate=True):
     Printed from the derivation ``cross-entropy-normal-normal`` (11 operations).
     """
     mu1, sigma1, mu2, sigma2 = _arrays(validate, ("sigma1", "sigma2"), mu1=mu1, sigma1=sigma1, mu2=mu2, sigma2=sigma2)
+    return _result(_blocked(_cross_entropy_normal_normal_values, mu1, sigma1, mu2, sigma2))
+
+
+def _cross_entropy_normal_normal_values(mu1, sigma1, mu2, sigma2):
     d = (mu1 - mu2)/sigma2
     r = sigma1/sigma2
-    return _result((1/2)*d**2 + (1/2)*r**2 + np.log(sigma2) + 0.91893853320467274178032973640561764)
+    return (1/2)*d**2 + (1/2)*r**2 + np.log(sigma2) + 0.91893853320467274178032973640561764
 
 
 def kl_normal_normal(mu1, sigma1, mu2, sigma2, *, validate=True):
@@ -138,8 +170,12 @@ def kl_normal_normal(mu1, sigma1, mu2, sigma2, *, validate=True):
     Printed from the derivation ``kl-normal-normal`` (6 operations).
     """
     mu1, sigma1, mu2, sigma2 = _arrays(validate, ("sigma1", "sigma2"), mu1=mu1, sigma1=sigma1, mu2=mu2, sigma2=sigma2)
+    return _result(_blocked(_kl_normal_normal_values, mu1, sigma1, mu2, sigma2))
+
+
+def _kl_normal_normal_values(mu1, sigma1, mu2, sigma2):
     d = (mu1 - mu2)/sigma2
-    return _result((1/2)*d**2 + _scale_term(sigma1, sigma2))
+    return (1/2)*d**2 + _scale_term(sigma1, sigma2)
 
 
 def kl_normal_std_normal(mu, sigma, *, validate=True):
@@ -150,7 +186,11 @@ def kl_normal_std_normal(mu, sigma, *, validate=True):
     Printed from the derivation ``kl-normal-std-normal`` (4 operations).
     """
     mu, sigma = _arrays(validate, ("sigma",), mu=mu, sigma=sigma)
-    return _result((1/2)*mu**2 + _scale_term(sigma, 1))
+    return _result(_blocked(_kl_normal_std_normal_values, mu, sigma))
+
+
+def _kl_normal_std_normal_values(mu, sigma):
+    return (1/2)*mu**2 + _scale_term(sigma, 1)
 
 
 def kl_diag_std_normal_logvar(mu, logvar, *, validate=True):
@@ -158,7 +198,7 @@ def kl_diag_std_normal_logvar(mu, logvar, *, validate=True):
 
     .. math:: - \frac{\sum_{d=1}^{D} \left(1 + {\ell}_{d} - {\mu}_{d}^{2} - e^{{\ell}_{d}}\right)}{2}
 
-    Printed from the derivation ``kl-diag-normal-std-normal-logvar`` (4 operations).
+    Printed from the derivation ``kl-diag-normal-std-normal-logvar`` (4 operations per term).
     """
     mu, logvar = _arrays(validate, (), mu=mu, logvar=logvar)
     return _result(np.sum((1/2)*(mu**2 + _expm1mx(logvar)), axis=-1))

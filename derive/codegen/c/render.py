@@ -69,16 +69,16 @@ def _function(kernel: Kernel, prefix: str, printer: KernelC99Printer) -> str:
             name=prefix + kernel.spec.name, prefix=prefix, summary=kernel.spec.summary, formula=kernel.formula,
             derivation=kernel.spec.derivation, output=printer.doprint(kernel.output)).rstrip("\n")
     names = [p.name for p in kernel.spec.parameters]
-    finite = " && ".join(f"{n}[j] - {n}[j] == 0.0" for n in names)  # finite: NaN and ±inf fail
+    finite = " & ".join(f"({n}[j] - {n}[j] == 0.0)" for n in names)  # finite: NaN and ±inf fail
     template = "function_sum.c" if kernel.spec.reduction else "function.c"
     return _template(template).substitute(
         rows=", ".join(f"{n} + i*d" for n in names),
         name=prefix + kernel.spec.name, summary=kernel.spec.summary, formula=kernel.formula,
         derivation=kernel.spec.derivation, ops=kernel.ops,
         parameters=", ".join(f"const double {n}" for n in names), body="\n".join(body),
-        valid=" && ".join(f"{p.name} > 0.0" for p in kernel.scales) or "1",
+        valid=" & ".join(f"({p.name} > 0.0)" for p in kernel.scales) or "1",
         valid_elements=(finite if kernel.spec.reduction else
-                        " && ".join(f"{p.name}[i] > 0.0" for p in kernel.scales) or "1"),
+                        " & ".join(f"({p.name}[i] > 0.0)" for p in kernel.scales) or "1"),
         arguments=", ".join(names), arrays=", ".join(f"const double *{n}" for n in names),
         elements=", ".join(f"{n}[j]" if kernel.spec.reduction else f"{n}[i]" for n in names)).rstrip("\n")
 

@@ -29,6 +29,10 @@ def _helper(function: type[SpecialFunction], printer: KernelNumPyPrinter) -> str
     parameters = ", ".join(printer.doprint(p) for p in function.parameters)
     return _template("helper.py").substitute(
         name=function.helper_name, parameters=parameters + ("," if len(function.parameters) == 1 else ""),
+        subset=", ".join([printer.doprint(p) for p in function.parameters] + [
+            printer.doprint(s) for s, e in function.far_locals if function.near.has(s) or any(
+                v.has(s) for _, v in function.near_locals)]) + ("," if len(function.parameters) == 1 and not any(
+                    function.near.has(s) for s, _ in function.far_locals) else ""),
         summary=function.summary, far_locals=assignments(function.far_locals, "    "),
         far=printer.doprint(function.far), selector=printer.doprint(function.selector),
         bound=printer.doprint(sp.Float(function.bound.evalf(30), 17)),
@@ -45,13 +49,13 @@ def _function(kernel: Kernel, prefix: str, printer: KernelNumPyPrinter) -> str:
     scales = [f'"{p.name}"' for p in kernel.scales]
     positive = ", ".join(scales) + ("," if len(scales) == 1 else "")
     body = [f"    {printer.doprint(t)} = {printer.doprint(e)}" for t, e in kernel.temporaries]
-    return _template("function.py").substitute(
+    template = "function_sum.py" if kernel.spec.reduction == "sum" else "function.py"
+    return _template(template).substitute(
         name=prefix + kernel.spec.name, parameters=", ".join(names), summary=kernel.spec.summary,
         latex=kernel.formula_latex, derivation=kernel.spec.derivation, ops=kernel.ops,
         unpack=", ".join(names) + ("," if len(names) == 1 else ""), positive=positive,
         keywords=", ".join(f"{n}={n}" for n in names), body="\n".join(body),
-        output=(f"np.sum({printer.doprint(kernel.output)}, axis=-1)" if kernel.spec.reduction
-                else printer.doprint(kernel.output))).replace("\n\n    return", "\n    return")
+        output=printer.doprint(kernel.output)).replace("\n\n    return", "\n    return")
 
 
 def render(kernels: list[Kernel], prefix: str = "", module: str = "derive_gaussian") -> dict[str, str]:

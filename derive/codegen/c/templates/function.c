@@ -1,20 +1,22 @@
 /* $summary
  * Formula: $formula
  * Derivation: $derivation ($ops operations as printed, checked step by step). */
-static double ${name}_value($parameters)
+static inline double ${name}_value($parameters)
 {
 $body
 }
 
 double $name($parameters)
 {
-    return ($valid) ? ${name}_value($arguments) : NAN;
+    const double value = ${name}_value($arguments);
+    return ($valid) ? value : NAN;
 }
 
 void ${name}_n(size_t n, $arrays, double *out)
 {
     size_t i;
     for (i = 0; i < n; ++i) {
-        out[i] = ($valid_elements) ? ${name}_value($elements) : NAN;
+        const double value = ${name}_value($elements);
+        out[i] = ($valid_elements) ? value : NAN;
     }
 }

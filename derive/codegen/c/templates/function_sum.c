@@ -2,7 +2,7 @@
  * Formula: $formula
  * Derivation: $derivation ($ops operations per term, checked step by step).
  * The d terms are summed with Neumaier's compensation: error independent of d. */
-static double ${name}_term($parameters)
+static inline double ${name}_term($parameters)
 {
 $body
 }

@@ -8,5 +8,9 @@ def $name($parameters, *, validate=True):
     Printed from the derivation ``$derivation`` ($ops operations).
     """
     $unpack = _arrays(validate, ($positive), $keywords)
+    return _result(_blocked(_${name}_values, $parameters))
+
+
+def _${name}_values($parameters):
 $body
-    return _result($output)
+    return $output

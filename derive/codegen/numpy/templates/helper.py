@@ -8,9 +8,9 @@ def _$name($parameters):
     """
 $far_locals
     out = np.asarray($far, dtype=np.float64)
-    near = np.abs($selector) < $bound
-    if np.any(near):
-        $parameters = [a[near] for a in np.broadcast_arrays($parameters)]
+    near = np.flatnonzero(np.abs($selector) < $bound)
+    if near.size:
+        $subset = [np.broadcast_to(a, out.shape).reshape(-1)[near] for a in ($subset)]
 $near_locals
-        out[near] = $near
+        out.reshape(-1)[near] = $near
     return out

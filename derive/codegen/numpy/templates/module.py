@@ -27,6 +27,23 @@ def _arrays(validate, positive, **params):
     return tuple(arrays.values())
 
 
+_BLOCK = 1 << 15
+
+
+def _blocked(values, *arrays):
+    """``values(*arrays)`` block by block: numpy's temporaries then stay in cache and are
+    reused, instead of one fresh array per operation over the whole input."""
+    shape = np.broadcast_shapes(*(a.shape for a in arrays))
+    size = int(np.prod(shape))
+    if size <= _BLOCK:
+        return values(*arrays)
+    flat = [np.broadcast_to(a, shape).reshape(-1) for a in arrays]
+    out = np.empty(size)
+    for start in range(0, size, _BLOCK):
+        out[start:start + _BLOCK] = values(*(a[start:start + _BLOCK] for a in flat))
+    return out.reshape(shape)
+
+
 def _result(value):
     value = np.asarray(value, dtype=np.float64)
     return float(value) if value.ndim == 0 else value
