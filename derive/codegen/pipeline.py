@@ -32,7 +32,9 @@ def _prepare(expr: sp.Expr, names: dict[sp.Symbol, sp.Symbol]) -> sp.Expr:
 
 def build(spec: KernelSpec) -> Kernel:
     derivation = derivations.get(spec.derivation)
-    names = {p.symbol: sp.Symbol(p.name, real=True, positive=p.positive or None) for p in spec.parameters}
+    # the same assumptions as the models' symbols: SymPy caches equal symbols, and srepr would vary
+    names = {p.symbol: sp.Symbol(p.name, **({"positive": True} if p.positive else {"real": True}))
+             for p in spec.parameters}
     definitions = tuple((symbol, _prepare(value, names)) for symbol, value in derivation.context.definitions)
     result = derivation.result
     if spec.reduction == "cholesky":

@@ -85,7 +85,7 @@ class DerivationBuilder:
         if after == before:
             raise ValueError(f"derivation {self._name!r}: {rule.name!r} leaves the expression unchanged")
         index = len(self._steps) + 1
-        outcome = check_step(before, after, self._context, seed=f"{self._name}:{index}")
+        outcome = check_step(before, after, self._context, seed=self._name)
         if isinstance(outcome, Refutation):
             raise StepRejected(
                 f"derivation {self._name!r}, step {index} ({rule.name}): rejected by the {outcome.route} "
