@@ -212,5 +212,29 @@ def table(include_c: bool = True) -> str:
     return "\n".join(lines)
 
 
+def near_equal_table() -> str:
+    """Relative error of KL(q ‖ p) as q → p: σ₁ = σ₂(1 + ε) with equal means, and equal σ with a
+    mean gap of ε·σ -- where a VAE encoder starting at the prior sits."""
+    numpy_kernels = load_numpy()
+    formulas = [("derive", lambda *a: numpy_kernels.kl_normal_normal(*a, validate=False)),
+                ("textbook", textbook("kl_normal_normal")), ("torch's formula", torch_formula("kl_normal_normal"))]
+    lines = ["| case | ε | " + " | ".join(label for label, _ in formulas) + " |",
+             "| --- | --- |" + " --- |" * len(formulas)]
+    for case, row in (("σ₁ = σ₂(1 + ε)", lambda e: (0.0, 1.0 + e, 0.0, 1.0)),
+                      ("μ₁ − μ₂ = εσ", lambda e: (e, 1.0, 0.0, 1.0))):
+        for eps in (1e-2, 1e-4, 1e-6, 1e-8, 1e-10, 1e-12):
+            args = row(eps)
+            ref = ref_kl_normal_normal(*args)
+            cells = []
+            for _, f in formulas:
+                with np.errstate(all="ignore"):
+                    value = float(f(*[np.float64(a) for a in args]))
+                cells.append(f"{float(abs(mp.mpf(value) - ref) / ref):.1e}")
+            lines.append(f"| {case} | {eps:.0e} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 if __name__ == "__main__":
     print(table(include_c="--no-c" not in sys.argv))
+    print()
+    print(near_equal_table())
