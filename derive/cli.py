@@ -1,17 +1,19 @@
 """The ``derive`` command: a thin layer over derivations, emitters and ``generate``.
 
-Exit status: 0 success, 1 a failed ``--check``, 2 bad usage (one line on stderr).
+Exit status: 0 success, 1 a failed ``--check`` (or a notebook that raised under ``--execute``),
+2 bad usage (one line on stderr).
 """
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from derive import derivations
 from derive.emit import json, latex, markdown, text
-from derive.files import OutputError
+from derive.files import OutputError, write_atomically
 
 FORMATS = {"text": text.render, "latex": latex.standalone, "markdown": markdown.render, "json": json.render}
 
@@ -36,6 +38,11 @@ def _parser() -> argparse.ArgumentParser:
     generate.add_argument("--out", type=Path, help="root folder for generated/ and notebooks/ "
                                                    "(default: the repository)")
     generate.add_argument("--check", action="store_true", help="write nothing; exit 1 if any file would change")
+    notebooks = commands.add_parser("notebooks", help="write the teaching notebooks; --execute runs them for publishing")
+    notebooks.add_argument("--out", type=Path, help="folder to write into (default: the repository's notebooks/; "
+                                                    "required with --execute)")
+    notebooks.add_argument("--execute", action="store_true",
+                           help="run each notebook in a fresh kernel and keep its outputs (needs nbclient, ipykernel)")
     codegen = commands.add_parser("codegen", help="kernels for another project, with your prefix")
     codegen.add_argument("language", choices=["c", "numpy"])
     codegen.add_argument("names", nargs="*", metavar="NAME", help="only these kernels (default: all)")
@@ -82,9 +89,60 @@ def _generate(out: Path | None, check: bool) -> int:
     return 0
 
 
+def _notebooks(out: Path | None, execute: bool) -> int:
+    """Unexecuted notebooks (as ``generate`` writes them), or executed copies for publishing.
+
+    Executed copies run with the repository's ``notebooks/`` as working folder, wherever they
+    are written, so they load the repository's generated kernels.
+    """
+    from derive import generate
+
+    if execute and out is None:
+        raise UsageError("--execute needs --out DIR: the repository's notebooks/ are committed without outputs")
+    if out is not None and out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out}: not a directory")
+    root = generate.repository_root()
+    if execute:
+        _require_execution_tools(root)
+    tty = sys.stderr.isatty()
+    files = generate.render_notebooks(progress=(lambda line: print(line, file=sys.stderr)) if tty else (lambda _: None))
+    texts = {relative.name: text for relative, text in files.items()}
+    if execute:
+        from derive.emit import notebook
+
+        if tty:
+            print(f"executing {len(texts)} notebooks", file=sys.stderr)
+        outcomes = notebook.execute_all({name: notebook.reads(text) for name, text in texts.items()},
+                                        root / generate.NOTEBOOKS)
+        failed = [f"{name}: {outcome}" for name, outcome in outcomes.items() if isinstance(outcome, Exception)]
+        if failed:
+            print(f"derive: error: {'; '.join(failed)}", file=sys.stderr)
+            return 1
+        texts = {name: notebook.writes(executed) for name, executed in outcomes.items()}
+    folder = out if out is not None else root / generate.NOTEBOOKS
+    try:
+        for name, text in texts.items():
+            write_atomically(folder / name, text)
+    except OutputError as error:
+        raise UsageError(str(error)) from None
+    for name in texts:
+        print(folder / name)
+    return 0
+
+
+def _require_execution_tools(root: Path) -> None:
+    from derive.emit.notebook import NUMPY_MODULE
+
+    missing = [m for m in ("nbclient", "ipykernel", "matplotlib") if importlib.util.find_spec(m) is None]
+    if missing:
+        raise UsageError(f"--execute needs {', '.join(missing)}: pip install -e '.[test]'")
+    if not (root / NUMPY_MODULE).is_file():
+        raise UsageError(f"--execute needs the repository's {NUMPY_MODULE} (none under {root}): "
+                         "run it from a checkout")
+
+
 def _codegen(language: str, names: list[str], prefix: str | None, out: Path) -> int:
     from derive import codegen
-    from derive.files import write_atomically
 
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out}: not a directory")
@@ -119,6 +177,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _show(args.name, args.format)
         if args.command == "codegen":
             return _codegen(args.language, args.names, args.prefix, args.out)
+        if args.command == "notebooks":
+            return _notebooks(args.out, args.execute)
         return _generate(args.out, args.check)
     except UsageError as error:
         print(f"derive: error: {error}", file=sys.stderr)

@@ -5,12 +5,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 from derive import codegen, derivations
-from derive.emit import json, latex, markdown
+from derive.emit import json, latex, markdown, notebook
 from derive.engine import Derivation
 from derive.files import changed, orphans, write_atomically
 
 OWNED = ("generated",)
 """Folders whose every file is produced by ``derive generate``."""
+NOTEBOOKS = Path("notebooks")
+"""Where the notebooks go.  Only its top-level ``*.ipynb`` files are ours: notes beside them, and
+Jupyter's ``.ipynb_checkpoints/``, are never flagged or removed."""
 
 Progress = Callable[[str], None]
 
@@ -44,15 +47,38 @@ def kernels(progress: Progress = lambda _: None) -> dict[Path, str]:
     return out
 
 
+def notebooks(built: list[Derivation], numpy_module: str, progress: Progress = lambda _: None) -> dict[Path, str]:
+    """The teaching notebooks, unexecuted; ``numpy_module`` is the generated kernels' text, which
+    decides the kernel cells a notebook gets."""
+    progress("writing notebooks")
+    return {NOTEBOOKS / name: text for name, text in notebook.render_all(built, numpy_module).items()}
+
+
 def render_all(progress: Progress = lambda _: None) -> dict[Path, str]:
     """Every generated file's relative path and content; nothing is written."""
     built = build_all(progress)
-    return dict(sorted({**writeups(built), **kernels(progress)}.items()))
+    files = {**writeups(built), **kernels(progress)}
+    files.update(notebooks(built, files[notebook.NUMPY_MODULE], progress))
+    return dict(sorted(files.items()))
+
+
+def render_notebooks(progress: Progress = lambda _: None) -> dict[Path, str]:
+    """Only the notebooks (``derive notebooks``): the same bytes ``render_all`` gives them."""
+    built = build_all(progress)
+    numpy_module = codegen.render("numpy")[notebook.NUMPY_MODULE.name]
+    return notebooks(built, numpy_module, progress)
+
+
+def _orphans(root: Path, files: dict[Path, str]) -> list[Path]:
+    """Files generation no longer produces: anything under ``OWNED``, top-level notebooks in ``NOTEBOOKS``."""
+    folder = root / NOTEBOOKS
+    ours = sorted(p.relative_to(root) for p in folder.glob("*.ipynb") if p.is_file()) if folder.is_dir() else []
+    return orphans(root, files, OWNED) + [p for p in ours if p not in files]
 
 
 def stale(root: Path, files: dict[Path, str]) -> list[Path]:
     """Files that ``write`` would create, change or remove."""
-    return sorted(changed(root, files) + orphans(root, files, OWNED))
+    return sorted(changed(root, files) + _orphans(root, files))
 
 
 def write(root: Path, files: dict[Path, str]) -> list[Path]:
@@ -60,7 +86,7 @@ def write(root: Path, files: dict[Path, str]) -> list[Path]:
     updated = changed(root, files)
     for relative in updated:
         write_atomically(root / relative, files[relative])
-    removed = orphans(root, files, OWNED)
+    removed = _orphans(root, files)
     for relative in removed:
         (root / relative).unlink()
     return sorted(updated + removed)

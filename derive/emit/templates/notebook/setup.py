@@ -1,0 +1,25 @@
+# Run this cell first. `derive` is the installed package (pip install -e . from the repository);
+# the numpy kernels are the generated file in this repository, loaded by its path.
+%matplotlib inline
+import importlib.util
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import sympy as sp
+
+import derive
+from derive.engine.check import check_step
+
+
+def load_generated_kernels(path=Path("..") / "generated" / "numpy" / "derive_gaussian.py"):
+    """generated/numpy/derive_gaussian.py as a module (this notebook lives in notebooks/)."""
+    spec = importlib.util.spec_from_file_location("derive_gaussian", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+kernels = load_generated_kernels()
+rng = np.random.default_rng(2019)  # seeded: every run draws the same samples
+plt.rcParams.update({"figure.figsize": (10, 4), "figure.dpi": 100, "axes.grid": True, "grid.alpha": 0.3})

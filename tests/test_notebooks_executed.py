@@ -1,0 +1,82 @@
+"""Every committed notebook, executed headless (nbclient, ipykernel, Agg) the way a student runs it:
+no cell may raise, each draws at least one plot, and every live check of a step returns a Verdict.
+
+The notebooks run concurrently, each in a fresh kernel of its own (nothing is shared), with the
+repository's notebooks/ as working folder, as `derive notebooks --execute` runs them.
+"""
+from __future__ import annotations
+
+import pytest
+
+from derive.emit import notebook
+from tests.helpers import REPO
+
+pytest.importorskip("nbclient", reason="executing notebooks needs the test extra: pip install -e '.[test]'")
+pytest.importorskip("ipykernel", reason="executing notebooks needs the test extra: pip install -e '.[test]'")
+pytest.importorskip("matplotlib", reason="executing notebooks needs the test extra: pip install -e '.[test]'")
+
+NOTEBOOKS = REPO / "notebooks"
+
+
+@pytest.fixture(scope="module")
+def executed() -> dict[str, object]:
+    """{name: executed notebook, or the NotebookFailed that stopped it}, every committed notebook run once."""
+    committed = {name: notebook.reads((NOTEBOOKS / f"{name}.ipynb").read_text(encoding="utf-8"))
+                 for name in notebook.NOTEBOOKS}
+    return notebook.execute_all(committed, NOTEBOOKS, timeout=600)
+
+
+def outputs(cell) -> list:
+    return cell.get("outputs", [])
+
+
+def text_of(cell) -> str:
+    return "".join(o.get("text", "") + o.get("data", {}).get("text/plain", "") for o in outputs(cell))
+
+
+@pytest.fixture(params=notebook.NOTEBOOKS)
+def run(request, executed):
+    outcome = executed[request.param]
+    if isinstance(outcome, Exception):
+        pytest.fail(f"{request.param}.ipynb failed: {outcome}", pytrace=False)
+    return outcome
+
+
+def test_no_cell_raises(run):
+    for index, cell in enumerate(run.cells):
+        errors = [o for o in outputs(cell) if o.output_type == "error"]
+        assert not errors, f"cell {index}: {errors[0].ename}: {errors[0].evalue}"
+        assert not any(o.output_type == "stream" and o.name == "stderr" and "Traceback" in o.text
+                       for o in outputs(cell)), f"cell {index} printed a traceback"
+
+
+def test_every_code_cell_ran(run):
+    assert all(cell.execution_count for cell in run.cells if cell.cell_type == "code")
+
+
+def test_draws_a_plot(run):
+    images = [o for cell in run.cells for o in outputs(cell) if "image/png" in o.get("data", {})]
+    assert images, "no image/png output"
+
+
+def test_every_live_check_verifies_its_step(run):
+    checks = [cell for cell in run.cells if "checks" in cell.metadata.get("derive", {})]
+    assert checks
+    for cell in checks:
+        shown = text_of(cell)
+        assert shown.startswith("Verdict(symbolic="), f"step {cell.metadata.derive}: {shown!r}"
+
+
+def test_exercise_waits_for_an_answer(run):
+    (check,) = [cell for cell in run.cells if "check" in cell.metadata.get("tags", [])]
+    assert "Not answered yet" in text_of(check)
+
+
+def test_the_classic_mistake_is_refuted_and_the_intended_line_proved(executed):
+    run = executed["kl-divergence"]
+    if isinstance(run, Exception):
+        pytest.fail(str(run))
+    (cell,) = [c for c in run.cells if c.cell_type == "code" and "as_written" in c.source]
+    written, meant = text_of(cell).split("As meant:")
+    assert "Refutation(route=" in written
+    assert "Verdict(symbolic='proved'" in meant
