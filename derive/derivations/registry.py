@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
 
 from derive.engine import Derivation
 
@@ -13,9 +12,12 @@ class Entry:
     name: str
     title: str
     build: Callable[[], Derivation]
+    family: str
+    """The module that publishes it: derivations cite only within a family and the ones before it."""
 
 
 _ENTRIES: dict[str, Entry] = {}
+_BUILT: dict[str, Derivation] = {}
 
 
 class UnknownDerivation(KeyError):
@@ -27,14 +29,24 @@ def publish(name: str, title: str) -> Callable[[Callable[[str, str], Derivation]
     def register(build: Callable[[str, str], Derivation]) -> Callable[[], Derivation]:
         if name in _ENTRIES:
             raise ValueError(f"derivation {name!r} published twice")
-        memo = cache(lambda: build(name, title))
-        _ENTRIES[name] = Entry(name, title, memo)
+        def memo() -> Derivation:
+            if name not in _BUILT:
+                _BUILT[name] = build(name, title)
+            return _BUILT[name]
+        _ENTRIES[name] = Entry(name, title, memo, build.__module__.rsplit(".", 1)[-1])
         return memo
     return register
 
 
 def entries() -> list[Entry]:
     return list(_ENTRIES.values())
+
+
+def adopt(derivation: Derivation) -> None:
+    """Take a derivation built (and so checked) in another process."""
+    if derivation.name not in _ENTRIES:
+        raise UnknownDerivation(derivation.name)
+    _BUILT.setdefault(derivation.name, derivation)
 
 
 def get(name: str) -> Derivation:

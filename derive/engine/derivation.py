@@ -33,6 +33,12 @@ class Derivation:
     steps: tuple[Step, ...]
     summary: str = ""
 
+    def portable(self) -> Derivation:
+        """The same derivation with its rules reduced to name and statement: picklable, for
+        handing a checked derivation from one process to another."""
+        steps = tuple(replace(s, rule=Rule(s.rule.name, s.rule.statement)) for s in self.steps)
+        return replace(self, steps=steps)
+
     @property
     def result(self) -> sp.Expr:
         return self.steps[-1].after if self.steps else self.definition
@@ -40,7 +46,7 @@ class Derivation:
     @property
     def closed_form(self) -> sp.Expr:
         """The result as people recognise it: the last step before a numerically stable form."""
-        plain = [s for s in self.steps if s.rule is not STABLE_FORM]
+        plain = [s for s in self.steps if s.rule.name != STABLE_FORM.name]
         return plain[-1].after if plain else self.definition
 
     @property
