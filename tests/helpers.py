@@ -6,6 +6,7 @@ out from the textbook so that tests compare the package against an independent r
 from __future__ import annotations
 
 import difflib
+import functools
 import math
 import os
 import subprocess
@@ -49,7 +50,8 @@ PUBLISHED = {
     # The VAE regulariser (Kingma & Welling 2013, Appendix B): −½(1 + log σ² − μ² − σ²).
     "kl-normal-std-normal": -HALF * (1 + sp.log(sigma**2) - mu**2 - sigma**2),
     # Cross-entropy of N(μ₁, σ₁²) against N(μ₂, σ₂²): ½ log(2πσ₂²) + (σ₁² + (μ₁ − μ₂)²)/(2σ₂²).
-    "cross-entropy-normal-normal": sp.log(2 * sp.pi * sigma2**2) / 2 + (sigma1**2 + (mu1 - mu2) ** 2) / (2 * sigma2**2),
+    "cross-entropy-normal-normal":
+        sp.log(2 * sp.pi * sigma2**2) / 2 + (sigma1**2 + (mu1 - mu2) ** 2) / (2 * sigma2**2),
     # KL(N(μ₁, σ₁²) ‖ N(μ₂, σ₂²)) = log(σ₂/σ₁) + (σ₁² + (μ₁ − μ₂)²)/(2σ₂²) − ½.
     "kl-normal-normal": sp.log(sigma2 / sigma1) + (sigma1**2 + (mu1 - mu2) ** 2) / (2 * sigma2**2) - HALF,
     # Moments of N(μ, σ²).
@@ -153,6 +155,14 @@ def run_captured(*args: str) -> tuple[int, str, str]:
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         status = main(list(args))
     return status, out.getvalue(), err.getvalue()
+
+
+@functools.cache
+def show(name: str, form: str = "json") -> str:
+    """The stdout of ``derive show NAME --format FORM``, run once per session (rendering costs ~½ s)."""
+    status, out, err = run_captured("show", name, "--format", form)
+    assert status == 0, err
+    return out
 
 
 def run_module(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:

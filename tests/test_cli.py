@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import UNIVARIATE, assert_one_line_usage_error, run_main, run_module
+from tests.helpers import UNIVARIATE, assert_one_line_usage_error, run_captured, run_main, run_module, show
 
 
 def listing(capsys) -> dict[str, str]:
@@ -29,9 +30,7 @@ class TestList:
 
     def test_titles_agree_with_show(self, capsys):
         for name, title in listing(capsys).items():
-            status, out, _ = run_main(capsys, "show", name, "--format", "json")
-            assert status == 0
-            assert json.loads(out)["title"] == title
+            assert json.loads(show(name))["title"] == title
 
     def test_python_dash_m_is_the_same_command(self, capsys):
         _, expected, _ = run_main(capsys, "list")
@@ -51,6 +50,7 @@ class TestShow:
         status, out, err = run_main(capsys, "show", name, "--format", form)
         assert status == 0, err
         assert err == ""
+        assert out == show(name, form), "the same command twice gives the same output"
         assert FORMAT_MARK[form] in out
         assert out.endswith("\n") and not out.endswith("\n\n")
         if form == "json":
@@ -60,18 +60,12 @@ class TestShow:
         assert run_main(capsys, "show", "entropy-normal")[1] == \
             run_main(capsys, "show", "entropy-normal", "--format", "text")[1]
 
-    def test_text_shows_every_step(self, capsys):
-        _, out, _ = run_main(capsys, "show", "kl-normal-normal", "--format", "json")
-        steps = json.loads(out)["steps"]
-        _, text, _ = run_main(capsys, "show", "kl-normal-normal")
+    @pytest.mark.parametrize("name", UNIVARIATE)
+    def test_text_shows_every_step(self, name):
+        steps = json.loads(show(name))["steps"]
+        text = show(name, "text")
         for index, step in enumerate(steps):
             assert f"({index}) {step['rule']}: {step['why']}" in text
-
-    def test_python_dash_m_show(self, capsys):
-        _, expected, _ = run_main(capsys, "show", "kl-normal-std-normal", "--format", "json")
-        result = run_module("show", "kl-normal-std-normal", "--format", "json")
-        assert result.returncode == 0, result.stderr
-        assert result.stdout == expected
 
 
 class TestBadUsage:
@@ -108,48 +102,69 @@ def snapshot(root: Path) -> dict[str, tuple[bytes, int]]:
             for p in sorted(root.rglob("*")) if p.is_file()}
 
 
+@pytest.fixture(scope="module")
+def generated_once(tmp_path_factory, rendered) -> tuple[Path, int, str]:
+    """One ``derive generate --out DIR`` into a fresh folder: (DIR, exit status, stderr). Do not modify DIR."""
+    root = tmp_path_factory.mktemp("generated-once")
+    status, _, err = run_captured("generate", "--out", str(root))
+    return root, status, err
+
+
+@pytest.fixture
+def quick_render(monkeypatch, rendered):
+    """``generate`` hands the CLI the session's rendered files instead of rendering again (~5 s each).
+
+    For tests of the CLI's file handling and exit statuses only: what is rendered is the golden
+    tests' business, and the tests of a real run (above) render for real."""
+    from derive import generate
+
+    monkeypatch.setattr(generate, "render_all", lambda progress=None: dict(rendered))
+
+
+@pytest.fixture
+def generated_copy(generated_once, tmp_path) -> Path:
+    """A private copy of ``generated_once`` (contents and modification times) to change freely."""
+    root, status, err = generated_once
+    assert status == 0, err
+    shutil.copytree(root, tmp_path / "copy")
+    return tmp_path / "copy"
+
+
 class TestGenerate:
-    def test_writes_every_file(self, capsys, tmp_path, rendered):
-        status, out, err = run_main(capsys, "generate", "--out", str(tmp_path))
+    def test_writes_every_file(self, generated_once, rendered):
+        root, status, err = generated_once
         assert status == 0, err
-        written = {p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file()}
+        written = {p.relative_to(root) for p in root.rglob("*") if p.is_file()}
         assert written == set(rendered)
         for relative, text in rendered.items():
-            assert (tmp_path / relative).read_bytes() == text.encode("utf-8"), relative
+            assert (root / relative).read_bytes() == text.encode("utf-8"), relative
         assert f"{len(rendered)} updated" in err
 
-    def test_second_run_changes_nothing(self, capsys, tmp_path):
-        assert run_main(capsys, "generate", "--out", str(tmp_path))[0] == 0
-        before = snapshot(tmp_path)
-        status, _, err = run_main(capsys, "generate", "--out", str(tmp_path))
+    def test_second_run_changes_nothing(self, capsys, generated_copy):
+        before = snapshot(generated_copy)
+        status, _, err = run_main(capsys, "generate", "--out", str(generated_copy))
         assert status == 0
         assert "0 updated" in err
-        assert snapshot(tmp_path) == before, "a second run must leave every file byte-identical and untouched"
+        assert snapshot(generated_copy) == before, "a second run must leave every file byte-identical and untouched"
 
-    def test_check(self, capsys, tmp_path):
-        assert run_main(capsys, "generate", "--out", str(tmp_path))[0] == 0
-        status, _, err = run_main(capsys, "generate", "--out", str(tmp_path), "--check")
+    def test_check(self, capsys, generated_copy, quick_render):
+        status, _, err = run_main(capsys, "generate", "--out", str(generated_copy), "--check")
         assert status == 0, err
 
-        edited = tmp_path / "generated" / "markdown" / "kl-normal-normal.md"
+        edited = generated_copy / "generated" / "markdown" / "kl-normal-normal.md"
         edited.write_text(edited.read_text(encoding="utf-8") + "a hand edit\n", encoding="utf-8")
-        orphan = tmp_path / "generated" / "latex" / "no-longer-generated.tex"
+        orphan = generated_copy / "generated" / "latex" / "no-longer-generated.tex"
         orphan.write_text("% stale\n", encoding="utf-8")
-        before = snapshot(tmp_path)
+        before = snapshot(generated_copy)
 
-        status, out, err = run_main(capsys, "generate", "--out", str(tmp_path), "--check")
+        status, out, err = run_main(capsys, "generate", "--out", str(generated_copy), "--check")
         assert status == 1
         assert str(Path("generated/markdown/kl-normal-normal.md")) in err
         assert str(Path("generated/latex/no-longer-generated.tex")) in err
         assert "Traceback" not in err
-        assert snapshot(tmp_path) == before, "--check must write nothing"
+        assert snapshot(generated_copy) == before, "--check must write nothing"
 
-        # A real run repairs both: the edit is undone and the orphan removed.
-        assert run_main(capsys, "generate", "--out", str(tmp_path))[0] == 0
-        assert not orphan.exists()
-        assert run_main(capsys, "generate", "--out", str(tmp_path), "--check")[0] == 0
-
-    def test_check_of_an_empty_folder_names_everything(self, capsys, tmp_path, rendered):
+    def test_check_of_an_empty_folder_names_everything(self, capsys, tmp_path, rendered, quick_render):
         status, _, err = run_main(capsys, "generate", "--out", str(tmp_path), "--check")
         assert status == 1
         assert all(str(relative) in err for relative in rendered)
@@ -162,7 +177,7 @@ class TestGenerate:
         assert_one_line_usage_error(status, err)
         assert target.read_text() == "keep me\n"
 
-    def test_out_under_a_regular_file(self, capsys, tmp_path):
+    def test_out_under_a_regular_file(self, capsys, tmp_path, quick_render):
         # Running as root, a read-only folder would not stop us: a path below a regular file does.
         (tmp_path / "afile").write_text("keep me\n")
         status, out, err = run_main(capsys, "generate", "--out", str(tmp_path / "afile" / "sub"))
@@ -170,7 +185,7 @@ class TestGenerate:
         assert sorted(p.name for p in tmp_path.rglob("*")) == ["afile"], "no partial output may be left"
         assert (tmp_path / "afile").read_text() == "keep me\n"
 
-    def test_unwritable_file_leaves_no_temporary_files(self, capsys, tmp_path, rendered):
+    def test_unwritable_file_leaves_no_temporary_files(self, capsys, tmp_path, rendered, quick_render):
         # One target is occupied by a folder, so replacing it fails after its temporary file was written.
         blocked = tmp_path / sorted(rendered)[len(rendered) // 2]
         blocked.mkdir(parents=True)
@@ -182,8 +197,3 @@ class TestGenerate:
         for path in tmp_path.rglob("*"):
             if path.is_file():  # whatever was written is whole
                 assert path.read_bytes() == rendered[path.relative_to(tmp_path)].encode("utf-8")
-
-    def test_check_of_the_repository(self, capsys):
-        # No --out: the repository's own generated/ (read only with --check). Same as the golden tests.
-        status, _, err = run_main(capsys, "generate", "--check")
-        assert status == 0, f"generated/ is stale; regenerate with `derive generate`:\n{err}"
