@@ -10,8 +10,8 @@ class OutputError(OSError):
     """An output location that cannot be written."""
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Write via a temporary file in the same folder and rename: readers never see half a file."""
+def _stage(path: Path, text: str) -> Path:
+    """``text`` in a temporary file beside ``path``, ready to be renamed over it."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -21,10 +21,35 @@ def write_atomically(path: Path, text: str) -> None:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
         os.chmod(temp, 0o644)
-        os.replace(temp, path)
     except OSError as error:
         Path(temp).unlink(missing_ok=True)
         raise OutputError(f"cannot write {path}: {error.strerror or error}") from None
+    return Path(temp)
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write via a temporary file in the same folder and rename: readers never see half a file."""
+    write_all_atomically({path: text})
+
+
+def write_all_atomically(files: dict[Path, str]) -> None:
+    """Stage every file first, then rename each into place: a failure while writing (a full
+    disk, a read-only folder) leaves every existing file as it was."""
+    staged: dict[Path, Path] = {}
+    try:
+        for path, text in files.items():
+            staged[path] = _stage(path, text)
+    except OutputError:
+        for temp in staged.values():
+            temp.unlink(missing_ok=True)
+        raise
+    for path, temp in staged.items():
+        try:
+            os.replace(temp, path)
+        except OSError as error:
+            for left in staged.values():
+                left.unlink(missing_ok=True)
+            raise OutputError(f"cannot write {path}: {error.strerror or error}") from None
 
 
 def changed(root: Path, files: dict[Path, str]) -> list[Path]:

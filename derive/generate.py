@@ -10,7 +10,7 @@ from pathlib import Path
 from derive import codegen, derivations
 from derive.emit import json, latex, markdown, notebook
 from derive.engine import Derivation
-from derive.files import changed, orphans, write_atomically
+from derive.files import changed, orphans, write_all_atomically
 
 OWNED = ("generated",)
 """Folders whose every file is produced by ``derive generate``."""
@@ -105,8 +105,7 @@ def stale(root: Path, files: dict[Path, str]) -> list[Path]:
 def write(root: Path, files: dict[Path, str]) -> list[Path]:
     """Bring ``root`` up to date; returns what changed.  Stale generated files are removed."""
     updated = changed(root, files)
-    for relative in updated:
-        write_atomically(root / relative, files[relative])
+    write_all_atomically({root / relative: files[relative] for relative in updated})
     removed = _orphans(root, files)
     for relative in removed:
         (root / relative).unlink()
