@@ -1,26 +1,54 @@
-"""Speed of the generated KL kernel against a streaming floor: ns/element over 1e6 and 1e7 elements.
+"""Speed of the generated kernels, each against a streaming floor or a hand-written equivalent.
 
 Run by hand (not collected by pytest):
 
-    python3 benchmarks/kernels.py [--reps 7] [--sizes 1000000 10000000]
+    python3 benchmarks/kernels.py [--reps 7] [--short-reps 15] [--sizes 1000000 10000000]
+                                  [--only univariate vae mvn]
 
-Variants, all computing KL(N(mu1, sigma1^2) || N(mu2, sigma2^2)) elementwise over four float64
-arrays into one (except the floor, which does no math):
+Three sections, each printed as a Markdown table for the README.
 
-- ``C derive_kl_normal_normal_n``: generated/c/derive_gaussian.c compiled with the header's
-  ``Recommended flags:`` line into a shared library, called through cffi on numpy buffers;
-- ``numpy kl_normal_normal (validate=False)`` and ``(validate=True)``: generated/numpy/derive_gaussian.py;
-- ``numpy, hand-written``: ``np.log(s2/s1) + (s1**2 + (m1-m2)**2)/(2*s2**2) - 0.5``, what a user
-  would type;
-- ``C streaming floor``: ``out[i] = mu1[i] + sigma1[i] + mu2[i] + sigma2[i]`` compiled with the same
-  flags: it reads the same four arrays and writes one, with three adds and no log/divide, so it is
-  a floor set by memory traffic (an acceptable floor: three adds cost next to nothing against
-  the loads and stores).
+1. Univariate KL(N(mu1, sigma1^2) || N(mu2, sigma2^2)), ns/element over 1e6 and 1e7 elements, four
+   float64 arrays into one (except the floor, which does no math):
 
-Timing is interleaved: every repetition runs each variant once, round-robin, so drift in
-machine load hits all variants alike; the table reports medians over the repetitions and the
-ratio to the floor's median at the same n. Inputs are seeded: mu uniform in [-5, 5], sigma
-log-uniform in [1e-2, 1e2].
+   - ``C derive_kl_normal_normal_n``: generated/c/derive_gaussian.c compiled with the header's
+     ``Recommended flags:`` line into a shared library, called through cffi on numpy buffers;
+   - ``numpy kl_normal_normal (validate=False)`` and ``(validate=True)``: generated/numpy/derive_gaussian.py;
+   - ``numpy, hand-written``: ``np.log(s2/s1) + (s1**2 + (m1-m2)**2)/(2*s2**2) - 0.5``, what a user
+     would type;
+   - ``C streaming floor``: ``out[i] = mu1[i] + sigma1[i] + mu2[i] + sigma2[i]`` compiled with the same
+     flags: it reads the same four arrays and writes one, with three adds and no log/divide, so it is
+     a floor set by memory traffic (an acceptable floor: three adds cost next to nothing against
+     the loads and stores).
+
+   Inputs are seeded: mu uniform in [-5, 5], sigma log-uniform in [1e-2, 1e2].
+
+2. The VAE term KL(N(mu, diag(exp(logvar))) || N(0, I)) summed over D, for B = 4096 rows and
+   D = 64 and 512 (mu, logvar uniform in [-5, 5]): ns/row and ns/element (B x D elements):
+
+   - ``C derive_kl_diag_std_normal_logvar_n`` (Neumaier-compensated sum per row);
+   - numpy ``kl_diag_std_normal_logvar``, validated and ``validate=False``;
+   - numpy hand-written ``-0.5*np.sum(1 + logvar - mu**2 - np.exp(logvar), axis=-1)``;
+   - torch's formula ``-0.5*torch.sum(1 + logvar - mu.pow(2) - logvar.exp(), dim=-1)`` on float64
+     CPU tensors, if torch is importable (the row is skipped otherwise);
+   - ``C streaming floor``: ``out[i] = sum_j (mu[i, j] + logvar[i, j])``, two arrays in and one value
+     per row out, compiled with the recommended flags plus ``-ffast-math`` so that its sum
+     vectorises: a floor set by memory traffic, not a kernel.
+
+3. Full-covariance KL(N(mu1, S1) || N(mu2, S2)) for d = 2, 4, 8, 16, 32, 64, ns per pair over N
+   pairs (N from 100000 at d = 2 down to 64 at d = 64; random SPD S = A A^T/d + I/2):
+
+   - ``C derive_kl_mvn_mvn``: one call per pair, looped in C over the batch (a small driver
+     compiled with the kernels, with the recommended flags);
+   - numpy ``kl_mvn_mvn`` batched over the N pairs, validated and ``validate=False``;
+   - numpy by hand, batched: ``np.linalg.cholesky`` of both, ``np.linalg.solve`` for L2^-1 L1 and
+     L2^-1 (mu2 - mu1), log-diagonals for the determinants.
+
+Timing is interleaved: every repetition runs each variant once, round-robin (sections 2 and 3
+rotate the starting variant each repetition), so drift in machine load hits all variants alike;
+a sample of a short variant repeats the call enough times to last ~50 ms.  Tables report medians
+over the repetitions; sections 2 and 3 also give the interquartile range as a percentage of the
+median, as a measure of the noise.  Every variant's result is checked against the others before
+timing.
 """
 from __future__ import annotations
 
@@ -57,6 +85,46 @@ void stream_floor(size_t n, const double *mu1, const double *sigma1, const doubl
 FLOOR_CDEF = ("void stream_floor(size_t n, const double *mu1, const double *sigma1, const double *mu2, "
               "const double *sigma2, double *out);")
 
+ROWS_FLOOR_SOURCE = """\
+#include <stddef.h>
+
+void stream_rows_floor(size_t n, size_t d, const double *a, const double *b, double *out)
+{
+    size_t i, j;
+    for (i = 0; i < n; ++i) {
+        double sum = 0.0;
+        for (j = 0; j < d; ++j) {
+            sum += a[i*d + j] + b[i*d + j];
+        }
+        out[i] = sum;
+    }
+}
+"""
+ROWS_FLOOR_CDEF = "void stream_rows_floor(size_t n, size_t d, const double *a, const double *b, double *out);"
+
+MVN_LOOP_SOURCE = """\
+#include "derive_gaussian.h"
+
+int kl_mvn_loop(size_t n, size_t d, const double *mu1, const double *cov1, const double *mu2,
+                const double *cov2, double *out)
+{
+    size_t i;
+    int status = 0;
+    for (i = 0; i < n; ++i) {
+        status |= derive_kl_mvn_mvn(d, mu1 + i*d, cov1 + i*d*d, mu2 + i*d, cov2 + i*d*d, out + i);
+    }
+    return status;
+}
+"""
+MVN_LOOP_CDEF = ("int kl_mvn_loop(size_t n, size_t d, const double *mu1, const double *cov1, const double *mu2, "
+                 "const double *cov2, double *out);")
+
+VAE_ROWS = 4096
+VAE_DIMS = (64, 512)
+MVN_DIMS = (2, 4, 8, 16, 32, 64)
+SAMPLE_SECONDS = 0.05
+"""A timing sample of a short variant repeats its call until it lasts about this long."""
+
 
 def recommended_flags(header: str) -> list[str]:
     lines = [ln for ln in header.splitlines() if "Recommended flags:" in ln]
@@ -72,9 +140,11 @@ def header_cdef(header: str) -> str:
     return "\n".join(lines)
 
 
-def compile_shared(cc: str, source: Path, out: Path, flags: list[str], include: Path | None = None) -> None:
+def compile_shared(cc: str, sources: Path | list[Path], out: Path, flags: list[str],
+                   include: Path | None = None) -> None:
+    sources = [sources] if isinstance(sources, Path) else sources
     command = [cc, "-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", *flags, "-fPIC", "-shared",
-               *([f"-I{include}"] if include else []), str(source), "-o", str(out), "-lm"]
+               *([f"-I{include}"] if include else []), *map(str, sources), "-o", str(out), "-lm"]
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
         sys.exit(f"{' '.join(command)} failed:\n{result.stderr}")
@@ -96,10 +166,223 @@ def inputs(n: int, seed: int = 12345):
     return mu1, sigma1, mu2, sigma2
 
 
+def measure(variants: dict, reps: int) -> dict[str, list[float]]:
+    """Seconds per call of each variant, ``reps`` samples each, interleaved: every repetition
+    runs every variant once, starting one variant later each time.  A sample repeats a short
+    call (timed once beforehand) until it lasts about SAMPLE_SECONDS."""
+    inner = {}
+    for name, run in variants.items():
+        start = time.perf_counter()
+        run()
+        inner[name] = max(1, int(SAMPLE_SECONDS / max(time.perf_counter() - start, 1e-9)))
+    names = list(variants)
+    times: dict[str, list[float]] = {name: [] for name in names}
+    for rep in range(reps):
+        for name in names[rep % len(names):] + names[:rep % len(names)]:
+            run, k = variants[name], inner[name]
+            start = time.perf_counter()
+            for _ in range(k):
+                run()
+            times[name].append((time.perf_counter() - start) / k)
+    return times
+
+
+def iqr_percent(samples: list[float]) -> float:
+    q1, _, q3 = statistics.quantiles(samples, n=4)
+    return 100.0 * (q3 - q1) / statistics.median(samples)
+
+
+def c_array(ffi, a: np.ndarray, kind: str = "const double *"):
+    return ffi.cast(kind, ffi.from_buffer(a))
+
+
+# ---------------------------------------------------------------- 1. univariate KL
+
+def univariate_section(args, ffi, kernels_c, floor_c, np_kernels) -> None:
+    rows = []
+    for n in args.sizes:
+        mu1, sigma1, mu2, sigma2 = inputs(n)
+        out_c = np.zeros(n)
+        out_floor = np.zeros(n)
+        ptr = [ffi.cast("const double *", ffi.from_buffer(a)) for a in (mu1, sigma1, mu2, sigma2)]
+        ptr_out_c = ffi.cast("double *", ffi.from_buffer(out_c))
+        ptr_out_floor = ffi.cast("double *", ffi.from_buffer(out_floor))
+
+        def hand_written():
+            return np.log(sigma2 / sigma1) + (sigma1**2 + (mu1 - mu2) ** 2) / (2 * sigma2**2) - 0.5
+
+        variants = {
+            "C `derive_kl_normal_normal_n`": lambda: kernels_c.derive_kl_normal_normal_n(n, *ptr, ptr_out_c),
+            "numpy `kl_normal_normal(validate=False)`":
+                lambda: np_kernels.kl_normal_normal(mu1, sigma1, mu2, sigma2, validate=False),
+            "numpy `kl_normal_normal` (validated)":
+                lambda: np_kernels.kl_normal_normal(mu1, sigma1, mu2, sigma2),
+            "numpy, hand-written formula": hand_written,
+            "C streaming floor (3 adds)": lambda: floor_c.stream_floor(n, *ptr, ptr_out_floor),
+        }
+        # warm-up: page in every buffer, load code, and check the variants agree
+        reference = hand_written()
+        for name, run in variants.items():
+            result = run()
+            if name.startswith("numpy"):
+                np.testing.assert_allclose(result, reference, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(out_c, reference, rtol=1e-12, atol=1e-12)
+
+        times: dict[str, list[float]] = {name: [] for name in variants}
+        for _ in range(args.reps):
+            for name, run in variants.items():
+                start = time.perf_counter()
+                result = run()
+                times[name].append(time.perf_counter() - start)
+                del result
+        floor = statistics.median(times["C streaming floor (3 adds)"])
+        for name in variants:
+            median = statistics.median(times[name])
+            rows.append((name, n, median / n * 1e9, median / floor))
+        del mu1, sigma1, mu2, sigma2, out_c, out_floor, ptr
+
+    print("## Univariate KL(N(mu1, sigma1^2) || N(mu2, sigma2^2)), elementwise")
+    print()
+    print("| variant | n | ns/element | × floor |")
+    print("|---|---:|---:|---:|")
+    for name, n, ns, ratio in rows:
+        print(f"| {name} | {n:.0e} | {ns:.2f} | {ratio:.1f} |".replace("e+0", "e"))
+    print()
+
+
+# ---------------------------------------------------------------- 2. the VAE term
+
+def vae_section(args, ffi, kernels_c, rows_floor_c, np_kernels) -> None:
+    try:
+        import torch
+    except ImportError:
+        torch = None
+    rows = []
+    for dims in VAE_DIMS:
+        rng = np.random.default_rng(4096 + dims)
+        mu, logvar = rng.uniform(-5.0, 5.0, (VAE_ROWS, dims)), rng.uniform(-5.0, 5.0, (VAE_ROWS, dims))
+        out_c, out_floor = np.zeros(VAE_ROWS), np.zeros(VAE_ROWS)
+        p_mu, p_logvar = c_array(ffi, mu), c_array(ffi, logvar)
+        p_out_c, p_out_floor = c_array(ffi, out_c, "double *"), c_array(ffi, out_floor, "double *")
+
+        def hand_written():
+            return -0.5 * np.sum(1 + logvar - mu**2 - np.exp(logvar), axis=-1)
+
+        variants = {
+            "C `derive_kl_diag_std_normal_logvar_n`":
+                lambda: kernels_c.derive_kl_diag_std_normal_logvar_n(VAE_ROWS, dims, p_mu, p_logvar, p_out_c),
+            "numpy `kl_diag_std_normal_logvar(validate=False)`":
+                lambda: np_kernels.kl_diag_std_normal_logvar(mu, logvar, validate=False),
+            "numpy `kl_diag_std_normal_logvar` (validated)": lambda: np_kernels.kl_diag_std_normal_logvar(mu, logvar),
+            "numpy, hand-written formula": hand_written,
+        }
+        if torch is not None:
+            t_mu, t_logvar = torch.from_numpy(mu), torch.from_numpy(logvar)
+            variants["torch's formula (float64, CPU)"] = (
+                lambda: -0.5 * torch.sum(1 + t_logvar - t_mu.pow(2) - t_logvar.exp(), dim=-1))
+        variants["C streaming floor (2 arrays in, 1 value/row out)"] = (
+            lambda: rows_floor_c.stream_rows_floor(VAE_ROWS, dims, p_mu, p_logvar, p_out_floor))
+        reference = hand_written()
+        for name, run in variants.items():
+            result = run()
+            if not name.startswith("C"):
+                np.testing.assert_allclose(np.asarray(result), reference, rtol=1e-12)
+        np.testing.assert_allclose(out_c, reference, rtol=1e-12)
+        np.testing.assert_allclose(out_floor, (mu + logvar).sum(axis=1), rtol=1e-9, atol=1e-9)
+        times = measure(variants, args.short_reps)
+        floor = statistics.median(times["C streaming floor (2 arrays in, 1 value/row out)"])
+        for name, samples in times.items():
+            median = statistics.median(samples)
+            rows.append((name, dims, median / VAE_ROWS * 1e9, median / (VAE_ROWS * dims) * 1e9, median / floor,
+                         iqr_percent(samples)))
+
+    print(f"## The VAE term -1/2 sum_d (1 + logvar - mu^2 - exp(logvar)), B = {VAE_ROWS} rows")
+    print()
+    print("| variant | B × D | ns/row | ns/element | × floor | IQR |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for name, dims, per_row, per_element, ratio, iqr in rows:
+        print(f"| {name} | {VAE_ROWS} × {dims} | {per_row:.1f} | {per_element:.2f} | {ratio:.1f} | {iqr:.0f}% |")
+    if torch is None:
+        print()
+        print("(torch is not installed: its row is skipped.)")
+    print()
+
+
+# ---------------------------------------------------------------- 3. full covariance
+
+def mvn_pairs(d: int) -> int:
+    return int(min(100_000, max(64, 4e6 / d**3)))
+
+
+def spd_stack(rng, n: int, d: int) -> np.ndarray:
+    a = rng.standard_normal((n, d, d))
+    s = a @ np.swapaxes(a, -1, -2) / d + 0.5 * np.eye(d)
+    return np.ascontiguousarray((s + np.swapaxes(s, -1, -2)) / 2)
+
+
+def kl_mvn_by_hand(mu1, cov1, mu2, cov2):
+    """numpy written by hand, batched: Cholesky factors, two solves, log-diagonals."""
+    l1, l2 = np.linalg.cholesky(cov1), np.linalg.cholesky(cov2)
+    trace = np.sum(np.linalg.solve(l2, l1) ** 2, axis=(-2, -1))
+    z = np.linalg.solve(l2, (mu2 - mu1)[..., None])[..., 0]
+    log_det_ratio = 2 * np.sum(np.log(np.diagonal(l2, axis1=-2, axis2=-1) / np.diagonal(l1, axis1=-2, axis2=-1)),
+                               axis=-1)
+    return 0.5 * (trace + np.sum(z**2, axis=-1) - mu1.shape[-1] + log_det_ratio)
+
+
+def mvn_section(args, ffi, mvn_c, np_kernels) -> None:
+    rows = []
+    for d in MVN_DIMS:
+        n = mvn_pairs(d)
+        rng = np.random.default_rng(640 + d)
+        cov1, cov2 = spd_stack(rng, n, d), spd_stack(rng, n, d)
+        mu1, mu2 = rng.uniform(-1.0, 1.0, (n, d)), rng.uniform(-1.0, 1.0, (n, d))
+        out_c = np.zeros(n)
+        pointers = [c_array(ffi, a) for a in (mu1, cov1, mu2, cov2)]
+        p_out = c_array(ffi, out_c, "double *")
+
+        variants = {
+            "C `derive_kl_mvn_mvn` (one call per pair, C loop)": lambda: mvn_c.kl_mvn_loop(n, d, *pointers, p_out),
+            "numpy `kl_mvn_mvn(validate=False)` (batched)":
+                lambda: np_kernels.kl_mvn_mvn(mu1, cov1, mu2, cov2, validate=False),
+            "numpy `kl_mvn_mvn` (validated, batched)": lambda: np_kernels.kl_mvn_mvn(mu1, cov1, mu2, cov2),
+            "numpy cholesky + solve by hand (batched)": lambda: kl_mvn_by_hand(mu1, cov1, mu2, cov2),
+        }
+        reference = kl_mvn_by_hand(mu1, cov1, mu2, cov2)
+        for name, run in variants.items():
+            result = run()
+            if name.startswith("C"):
+                assert result == 0, f"kl_mvn_loop returned status {result}"
+                result = out_c
+            np.testing.assert_allclose(result, reference, rtol=1e-10)
+        times = measure(variants, args.short_reps)
+        c_median = statistics.median(times["C `derive_kl_mvn_mvn` (one call per pair, C loop)"])
+        for name, samples in times.items():
+            median = statistics.median(samples)
+            rows.append((name, d, n, median / n * 1e9, median / c_median, iqr_percent(samples)))
+
+    print("## Full covariance KL(N(mu1, S1) || N(mu2, S2)), ns per pair")
+    print()
+    print("| variant | d | pairs | ns/pair | × C | IQR |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for name, d, n, ns, ratio, iqr in rows:
+        print(f"| {name} | {d} | {n} | {ns:,.0f} | {ratio:.2f} | {iqr:.0f}% |")
+    print()
+
+
+# ---------------------------------------------------------------- main
+
+SECTIONS = ("univariate", "vae", "mvn")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--reps", type=int, default=7, help="interleaved repetitions (default 7)")
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10**6, 10**7], help="elements per call")
+    parser.add_argument("--reps", type=int, default=7, help="interleaved repetitions, univariate section (default 7)")
+    parser.add_argument("--short-reps", type=int, default=15,
+                        help="interleaved repetitions of the ~50 ms samples of sections 2 and 3 (default 15)")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10**6, 10**7],
+                        help="elements per call in the univariate section")
+    parser.add_argument("--only", nargs="+", choices=SECTIONS, default=list(SECTIONS), help="sections to run")
     args = parser.parse_args(argv)
 
     import cffi
@@ -112,14 +395,24 @@ def main(argv: list[str] | None = None) -> int:
     tmp = Path(tempfile.mkdtemp(prefix="derive-bench-"))
     try:
         kernel_lib, floor_lib = tmp / "libderive_gaussian.so", tmp / "libfloor.so"
+        rows_floor_lib, mvn_lib = tmp / "librowsfloor.so", tmp / "libmvnloop.so"
         compile_shared(cc, GENERATED_C / "derive_gaussian.c", kernel_lib, flags, include=GENERATED_C)
         (tmp / "floor.c").write_text(FLOOR_SOURCE)
         compile_shared(cc, tmp / "floor.c", floor_lib, flags)
+        (tmp / "rows_floor.c").write_text(ROWS_FLOOR_SOURCE)
+        compile_shared(cc, tmp / "rows_floor.c", rows_floor_lib, [*flags, "-ffast-math"])
+        (tmp / "mvn_loop.c").write_text(MVN_LOOP_SOURCE)
+        compile_shared(cc, [tmp / "mvn_loop.c", GENERATED_C / "derive_gaussian.c"], mvn_lib, flags,
+                       include=GENERATED_C)
         ffi = cffi.FFI()
         ffi.cdef(header_cdef(header))
         ffi.cdef(FLOOR_CDEF)
+        ffi.cdef(ROWS_FLOOR_CDEF)
+        ffi.cdef(MVN_LOOP_CDEF)
         kernels_c = ffi.dlopen(str(kernel_lib))
         floor_c = ffi.dlopen(str(floor_lib))
+        rows_floor_c = ffi.dlopen(str(rows_floor_lib))
+        mvn_c = ffi.dlopen(str(mvn_lib))
         np_kernels = load_numpy_module()
 
         compiler = subprocess.run([cc, "--version"], capture_output=True, text=True).stdout.splitlines()[0]
@@ -129,59 +422,27 @@ def main(argv: list[str] | None = None) -> int:
                        if ln.startswith("model name"))
         except (OSError, StopIteration):
             pass
-        print(f"# derive kernel benchmark: KL(N(mu1, sigma1^2) || N(mu2, sigma2^2)), float64")
+        try:
+            load = " / ".join(f"{x:.2f}" for x in os.getloadavg())
+        except OSError:
+            load = "unknown"
+        print("# derive kernel benchmark, float64")
         print(f"CPU: {cpu} ({os.cpu_count()} logical CPUs); Python {platform.python_version()}; "
               f"numpy {np.__version__}; {compiler}")
         print(f"C flags: -std=c99 -Wall -Wextra -Werror -pedantic {' '.join(flags)} -fPIC -shared "
-              f"(the header's 'Recommended flags' line); {args.reps} interleaved repetitions, medians")
+              f"(the header's 'Recommended flags' line); medians of {args.reps} (univariate) and "
+              f"{args.short_reps} (VAE, full covariance) interleaved repetitions; "
+              f"load average at start {load}")
         print()
 
-        rows = []
-        for n in args.sizes:
-            mu1, sigma1, mu2, sigma2 = inputs(n)
-            out_c = np.zeros(n)
-            out_floor = np.zeros(n)
-            ptr = [ffi.cast("const double *", ffi.from_buffer(a)) for a in (mu1, sigma1, mu2, sigma2)]
-            ptr_out_c = ffi.cast("double *", ffi.from_buffer(out_c))
-            ptr_out_floor = ffi.cast("double *", ffi.from_buffer(out_floor))
-
-            def hand_written():
-                return np.log(sigma2 / sigma1) + (sigma1**2 + (mu1 - mu2) ** 2) / (2 * sigma2**2) - 0.5
-
-            variants = {
-                "C `derive_kl_normal_normal_n`": lambda: kernels_c.derive_kl_normal_normal_n(n, *ptr, ptr_out_c),
-                "numpy `kl_normal_normal(validate=False)`":
-                    lambda: np_kernels.kl_normal_normal(mu1, sigma1, mu2, sigma2, validate=False),
-                "numpy `kl_normal_normal` (validated)":
-                    lambda: np_kernels.kl_normal_normal(mu1, sigma1, mu2, sigma2),
-                "numpy, hand-written formula": hand_written,
-                "C streaming floor (3 adds)": lambda: floor_c.stream_floor(n, *ptr, ptr_out_floor),
-            }
-            # warm-up: page in every buffer, load code, and check the variants agree
-            reference = hand_written()
-            for name, run in variants.items():
-                result = run()
-                if name.startswith("numpy"):
-                    np.testing.assert_allclose(result, reference, rtol=1e-12, atol=1e-12)
-            np.testing.assert_allclose(out_c, reference, rtol=1e-12, atol=1e-12)
-
-            times: dict[str, list[float]] = {name: [] for name in variants}
-            for _ in range(args.reps):
-                for name, run in variants.items():
-                    start = time.perf_counter()
-                    result = run()
-                    times[name].append(time.perf_counter() - start)
-                    del result
-            floor = statistics.median(times["C streaming floor (3 adds)"])
-            for name in variants:
-                median = statistics.median(times[name])
-                rows.append((name, n, median / n * 1e9, median / floor))
-            del mu1, sigma1, mu2, sigma2, out_c, out_floor, ptr
-
-        print("| variant | n | ns/element | × floor |")
-        print("|---|---:|---:|---:|")
-        for name, n, ns, ratio in rows:
-            print(f"| {name} | {n:.0e} | {ns:.2f} | {ratio:.1f} |".replace("e+0", "e"))
+        started = time.perf_counter()
+        if "univariate" in args.only:
+            univariate_section(args, ffi, kernels_c, floor_c, np_kernels)
+        if "vae" in args.only:
+            vae_section(args, ffi, kernels_c, rows_floor_c, np_kernels)
+        if "mvn" in args.only:
+            mvn_section(args, ffi, mvn_c, np_kernels)
+        print(f"(measured in {time.perf_counter() - started:.0f} s)")
         return 0
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

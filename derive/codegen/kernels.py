@@ -30,7 +30,8 @@ SPECS = (
     KernelSpec("kl_mvn_mvn", "kl-mvn-mvn", (),
                "KL divergence KL(q || p) for q = N(mu1, cov1), p = N(mu2, cov2).",
                reduction="cholesky",
-               terms=((MatrixElement, "mahalanobis"), (sp.Trace, "trace_term"), (sp.Sum, "half_log_det_ratio"))),
+               terms=((MatrixElement, "mahalanobis"), (sp.Trace, "trace_term"), (sp.Sum, "half_log_det_ratio")),
+               solves=True),
 )
 
 

@@ -29,6 +29,8 @@ class KernelSpec:
     "cholesky": a full-covariance result; the linear algebra comes from the template and
     ``terms`` names the scalars it computes for the printed combination."""
     terms: tuple[tuple[type, str], ...] = ()
+    solves: bool = False
+    """Whether the C needs the triangular solver (printed only when some kernel does)."""
 
 
 @dataclass(frozen=True)

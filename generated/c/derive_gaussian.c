@@ -89,16 +89,17 @@ static int derive_is_factor(size_t d, const double *l)
     return 1;
 }
 
-/* x = l^-1 b for lower-triangular l, by forward substitution (b read at stride, x contiguous). */
-static void derive_solve_lower(size_t d, const double *l, const double *b, size_t stride, double *x)
+/* x = l^-1 b for an n x n lower-triangular l stored with row stride ``stride`` (only its lower
+ * triangle is read), b read at step ``step``, x contiguous: forward substitution. */
+static void derive_solve_lower(size_t n, const double *l, size_t stride, const double *b, size_t step, double *x)
 {
     size_t i, k;
-    for (i = 0; i < d; ++i) {
-        double sum = b[i*stride];
+    for (i = 0; i < n; ++i) {
+        double sum = b[i*step];
         for (k = 0; k < i; ++k) {
-            sum -= l[i*d + k]*x[k];
+            sum -= l[i*stride + k]*x[k];
         }
-        x[i] = sum/l[i*d + i];
+        x[i] = sum/l[i*stride + i];
     }
 }
 
@@ -200,7 +201,8 @@ void derive_kl_normal_std_normal_n(size_t n, const double *mu, const double *sig
 /* The VAE loss term KL(N(mu, diag(exp(logvar))) || N(0, I)), summed over the last axis (d).
  * Formula: -Sum(-exp(ell[d]) + ell[d] - mu[d]**2 + 1, (d, 1, D))/2
  * Derivation: kl-diag-normal-std-normal-logvar (4 operations per term, checked step by step).
- * The d terms are summed with Neumaier's compensation: error independent of d. */
+ * Terms are computed 16 at a time (a loop compilers vectorize) and summed with Neumaier's
+ * compensation: the error of the sum does not grow with d. */
 static inline double derive_kl_diag_std_normal_logvar_term(const double mu, const double logvar)
 {
     return (1.0/2.0)*((mu*mu) + derive_expm1mx(logvar));
@@ -208,13 +210,19 @@ static inline double derive_kl_diag_std_normal_logvar_term(const double mu, cons
 
 double derive_kl_diag_std_normal_logvar(size_t d, const double *mu, const double *logvar)
 {
-    double total = 0.0, compensation = 0.0;
-    size_t j;
-    for (j = 0; j < d; ++j) {
-        const double term = ((mu[j] - mu[j] == 0.0) & (logvar[j] - logvar[j] == 0.0)) ? derive_kl_diag_std_normal_logvar_term(mu[j], logvar[j]) : NAN;
-        const double sum = total + term;
-        compensation += fabs(total) >= fabs(term) ? (total - sum) + term : (term - sum) + total;
-        total = sum;
+    double total = 0.0, compensation = 0.0, terms[16];
+    size_t start, j;
+    for (start = 0; start < d; start += 16) {
+        const size_t count = d - start < 16 ? d - start : 16;
+        for (j = 0; j < count; ++j) {
+            const double value = derive_kl_diag_std_normal_logvar_term(mu[start + j], logvar[start + j]);
+            terms[j] = ((mu[start + j] - mu[start + j] == 0.0) & (logvar[start + j] - logvar[start + j] == 0.0)) ? value : NAN;
+        }
+        for (j = 0; j < count; ++j) {
+            const double sum = total + terms[j];
+            compensation += fabs(total) >= fabs(terms[j]) ? (total - sum) + terms[j] : (terms[j] - sum) + total;
+            total = sum;
+        }
     }
     return total + compensation;
 }
@@ -271,21 +279,22 @@ int derive_kl_mvn_mvn_tril(size_t d, const double *mu1, const double *l1, const 
     if (!derive_is_factor(d, l1) || !derive_is_factor(d, l2)) {
         return 1;
     }
-    x = malloc((d ? 2*d : 1)*sizeof *x);
+    x = malloc((d ? d : 1)*sizeof *x);
     if (x == NULL) {
         return 2;
     }
-    for (j = 0; j < d; ++j) {
-        derive_solve_lower(d, l2, l1 + j, d, x);
-        for (i = 0; i < d; ++i) {
+    for (j = 0; j < d; ++j) {  /* column j of l2^-1 l1: l1's column from row j down, zero above */
+        derive_solve_lower(d - j, l2 + j*d + j, d, l1 + j*d + j, d, x);
+        for (i = 0; i < d - j; ++i) {
             trace_term += x[i]*x[i];
         }
     }
-    for (i = 0; i < d; ++i) {
-        x[d + i] = mu2[i] - mu1[i];
-    }
-    derive_solve_lower(d, l2, x + d, 1, x);
-    for (i = 0; i < d; ++i) {
+    for (i = 0; i < d; ++i) {  /* l2^-1 (mu2 - mu1) by forward substitution */
+        double sum = mu2[i] - mu1[i];
+        for (j = 0; j < i; ++j) {
+            sum -= l2[i*d + j]*x[j];
+        }
+        x[i] = sum/l2[i*d + i];
         mahalanobis += x[i]*x[i];
         half_log_det_ratio += log(l2[i*d + i]/l1[i*d + i]);
     }

@@ -30,6 +30,9 @@ REPO = Path(__file__).resolve().parents[2]
 GENERATED_C = REPO / "generated" / "c"
 GENERATED_NUMPY = REPO / "generated" / "numpy" / "derive_gaussian.py"
 STRICT_FLAGS = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic"]
+# What a library linked with `-lm` alone may need at run time: glibc's libm.so is a linker script
+# that also pulls in libmvec (its vector math) as needed, so libmvec counts as part of -lm.
+LIBM_AND_LIBC = {"libm.so.6", "libmvec.so.1", "libc.so.6"}
 
 # The public kernels and their arguments, typed in from /work/shared/CONTRACT.md.
 KERNELS: dict[str, tuple[str, ...]] = {
@@ -45,6 +48,38 @@ DERIVATION = {  # kernel -> the derivation it is printed from (CONTRACT.md, "Der
     "kl_normal_normal": "kl-normal-normal",
     "kl_normal_std_normal": "kl-normal-std-normal",
 }
+# KERNELS above are the elementwise kernels every value test is parametrised over.  The later
+# kernels (issue 5) have tests of their own (test_diagonal_kernels.py, test_mvn_kernels.py);
+# here are all of them, with their derivations, typed in from CONTRACT.md.
+ALL_DERIVATION = {
+    **DERIVATION,
+    "kl_diag_std_normal_logvar": "kl-diag-normal-std-normal-logvar",
+    "entropy_mvn": "entropy-mvn",
+    "kl_mvn_mvn": "kl-mvn-mvn",
+}
+# What CONTRACT.md requires each backend to export (its "numpy kernels" and "C kernels" lists).
+CONTRACT_NUMPY = frozenset(ALL_DERIVATION)
+CONTRACT_C = frozenset({f"derive_{k}" for k in ALL_DERIVATION}
+                       | {f"derive_{k}_n" for k in (*DERIVATION, "kl_diag_std_normal_logvar")})
+# How a kernel of each kind (KernelSpec.reduction) is published, from CONTRACT.md and issue 5:
+# an elementwise ("") or summing ("sum") kernel is a scalar function and a batched ``_n`` form
+# in C and one broadcasting function in numpy; a full-covariance ("cholesky") kernel is the
+# function taking covariances and a ``_tril`` form taking lower Cholesky factors, in both.
+# A kernel kind not listed here fails the export tests (KeyError) until it is added.
+PUBLISHED_FORMS = {"c": {"": ("", "_n"), "sum": ("", "_n"), "cholesky": ("", "_tril")},
+                   "numpy": {"": ("",), "sum": ("",), "cholesky": ("", "_tril")}}
+
+
+def published_names(language: str, prefix: str | None = None, names=None) -> set[str]:
+    """Every function the ``language`` backend should export for the kernels ``names`` (all of
+    ``derive.codegen.kernels.SPECS`` by default), with the given prefix (the backend's default
+    if None): the published forms above, nothing else."""
+    from derive.codegen.kernels import SPECS
+
+    prefix = {"c": "derive_", "numpy": ""}[language] if prefix is None else prefix
+    specs = [s for s in SPECS if names is None or s.name in names]
+    assert names is None or {s.name for s in specs} == set(names), names
+    return {prefix + s.name + suffix for s in specs for suffix in PUBLISHED_FORMS[language][s.reduction]}
 
 
 # ---------------------------------------------------------------- seeded parameters
@@ -184,6 +219,14 @@ def kernels() -> dict[str, tuple[str, ...]]:
     return KERNELS
 
 
+@pytest.fixture(scope="session")
+def exports() -> SimpleNamespace:
+    """What each backend should export: ``exports.names(language, prefix=None, names=None)``, and
+    the contract's lists and derivation names for every kernel."""
+    return SimpleNamespace(names=published_names, CONTRACT_C=CONTRACT_C, CONTRACT_NUMPY=CONTRACT_NUMPY,
+                           ALL_DERIVATION=ALL_DERIVATION, PUBLISHED_FORMS=PUBLISHED_FORMS)
+
+
 _SCIPY_CACHE: dict[str, list[Case]] = {}
 _MPMATH_CACHE: dict[str, list[Case]] = {}
 
@@ -235,7 +278,8 @@ def reference() -> SimpleNamespace:
                            scipy_defining_integral=scipy_defining_integral,
                            mpmath_defining_integral=mpmath_defining_integral,
                            QUAD_LIMIT=QUAD_LIMIT, QUAD_EPSREL=QUAD_EPSREL, MP_DPS=MP_DPS,
-                           KERNELS=KERNELS, SCALES=SCALES, DERIVATION=DERIVATION)
+                           KERNELS=KERNELS, SCALES=SCALES, DERIVATION=DERIVATION,
+                           ALL_DERIVATION=ALL_DERIVATION)
 
 
 # ---------------------------------------------------------------- the generated numpy module
@@ -291,8 +335,9 @@ def header_cdef(header_text: str) -> str:
 
 def compile_shared(cc_path: str, sources: list[Path], out: Path, flags: list[str],
                    include: list[Path] = ()) -> subprocess.CompletedProcess:
-    """Compile ``sources`` into a shared library ``out`` with the strict flags plus ``flags``; -lm only."""
-    command = [cc_path, *STRICT_FLAGS, *flags, "-fPIC", "-shared",
+    """Compile ``sources`` into a shared library ``out`` with the strict flags plus ``flags``, linking
+    -lm only; ``--no-undefined`` makes the link fail if anything else were needed."""
+    command = [cc_path, *STRICT_FLAGS, *flags, "-fPIC", "-shared", "-Wl,--no-undefined",
                *(f"-I{d}" for d in include), *map(str, sources), "-o", str(out), "-lm"]
     result = subprocess.run(command, capture_output=True, text=True)
     assert result.returncode == 0, f"{' '.join(command)} failed:\n{result.stderr}"
@@ -334,7 +379,7 @@ def build_c(cc):
 @pytest.fixture(scope="session")
 def c_tools() -> SimpleNamespace:
     return SimpleNamespace(recommended_flags=recommended_flags, header_cdef=header_cdef, STRICT_FLAGS=STRICT_FLAGS,
-                           GENERATED_C=GENERATED_C, REPO=REPO)
+                           GENERATED_C=GENERATED_C, REPO=REPO, LIBM_AND_LIBC=LIBM_AND_LIBC)
 
 
 _LEVELS = ["-O0", "recommended"]

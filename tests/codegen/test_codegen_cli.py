@@ -50,11 +50,12 @@ def assert_one_line_error(code: int, err: str):
 
 
 ALL = ["entropy_normal", "cross_entropy_normal_normal", "kl_normal_normal", "kl_normal_std_normal"]
+"""The four elementwise kernels (each exported as name and name_n); ``exports.names`` has every kernel's forms."""
 
 
 # ---------------------------------------------------------------- C with a prefix
 
-def test_c_with_prefix_compiles_links_with_libm_only_and_exports(capsys, tmp_path, build_c, c_tools):
+def test_c_with_prefix_compiles_links_with_libm_only_and_exports(capsys, tmp_path, build_c, c_tools, exports):
     out = tmp_path / "kernels"
     code, stdout, err = run_main(capsys, "codegen", "c", "--prefix", "vae_", "--out", str(out))
     assert code == 0, err
@@ -67,8 +68,10 @@ def test_c_with_prefix_compiles_links_with_libm_only_and_exports(capsys, tmp_pat
         assert result.stderr == ""
         exported = defined_functions(library)
         assert "vae_kl_normal_normal" in exported
-        assert exported == {f"vae_{k}" for k in ALL} | {f"vae_{k}_n" for k in ALL}
-        assert needed_libraries(library) <= {"libm.so.6", "libc.so.6"}
+        assert {f"vae_{k}" for k in ALL} | {f"vae_{k}_n" for k in ALL} <= exported
+        assert exported == exports.names("c", "vae_"), exported ^ exports.names("c", "vae_")
+        assert {"vae_" + f.removeprefix("derive_") for f in exports.CONTRACT_C} <= exported
+        assert needed_libraries(library) <= c_tools.LIBM_AND_LIBC
     assert "derive_" not in header.replace("derive from", "")  # no function kept the default prefix
 
     import cffi
@@ -104,6 +107,24 @@ def test_c_two_selected_kernels(capsys, tmp_path, build_c):
     build_c([out / "vae_gaussian.c"], library, ["-O2"], [out])
     assert defined_functions(library) == {"vae_kl_normal_std_normal", "vae_kl_normal_std_normal_n",
                                           "vae_entropy_normal", "vae_entropy_normal_n"}
+
+
+def _kernel_names():
+    from derive.codegen.kernels import SPECS
+    return [s.name for s in SPECS]
+
+
+@pytest.mark.parametrize("name", _kernel_names())
+def test_c_each_kernel_alone_compiles_strictly_and_exports_its_forms(capsys, tmp_path, build_c, exports, name):
+    """Each kernel on its own: the strict flags (-Werror) also reject helpers left unused (a static
+    Cholesky without a full-covariance kernel, say); the library exports that kernel's forms only."""
+    out = tmp_path / "kernels"
+    code, _, err = run_main(capsys, "codegen", "c", "--prefix", "one_", "--out", str(out), name)
+    assert code == 0, err
+    library = tmp_path / "libone.so"
+    result = build_c([out / "one_gaussian.c"], library, ["-O2"], [out])
+    assert result.stderr == ""
+    assert defined_functions(library) == exports.names("c", "one_", [name])
 
 
 def test_c_default_prefix_is_derive(capsys, tmp_path):
@@ -168,13 +189,15 @@ def test_out_is_a_file(capsys, tmp_path):
 
 # ---------------------------------------------------------------- numpy with a prefix
 
-def test_numpy_with_prefix_is_importable(capsys, tmp_path, load_python_module, np_kernels):
+def test_numpy_with_prefix_is_importable(capsys, tmp_path, load_python_module, np_kernels, exports):
     code, stdout, err = run_main(capsys, "codegen", "numpy", "--prefix", "my_", "--out", str(tmp_path))
     assert code == 0, err
     files = list(tmp_path.glob("*.py"))
     assert len(files) == 1, files
     module = load_python_module(files[0], "_codegen_test_my_kernels")
-    assert sorted(module.__all__) == sorted(f"my_{k}" for k in ALL)
+    assert {f"my_{k}" for k in ALL} <= set(module.__all__)
+    assert {f"my_{k}" for k in exports.CONTRACT_NUMPY} <= set(module.__all__)
+    assert sorted(module.__all__) == sorted(exports.names("numpy", "my_"))
     assert all(hasattr(module, name) for name in module.__all__)
     assert not hasattr(module, "kl_normal_normal")
     assert module.my_kl_normal_normal(1.0, 1.0, 0.0, 1.0) == pytest.approx(0.5, rel=1e-15)  # textbook value
@@ -194,6 +217,26 @@ def test_numpy_selected_kernel(capsys, tmp_path, load_python_module):
     (path,) = tmp_path.glob("*.py")
     module = load_python_module(path, "_codegen_test_my_selected")
     assert module.__all__ == ["my_kl_normal_std_normal"]
+
+
+@pytest.mark.parametrize("name", ["kl_mvn_mvn", "kl_diag_std_normal_logvar"])
+def test_numpy_selected_later_kernel(capsys, tmp_path, load_python_module, np_kernels, exports, name):
+    """A full-covariance or summing kernel alone: its published forms only, the same values as the
+    committed module's."""
+    code, _, err = run_main(capsys, "codegen", "numpy", "--prefix", "my_", "--out", str(tmp_path), name)
+    assert code == 0, err
+    (path,) = tmp_path.glob("*.py")
+    module = load_python_module(path, f"_codegen_test_my_{name}")
+    assert sorted(module.__all__) == sorted(exports.names("numpy", "my_", [name]))
+    rng = np.random.default_rng(12)
+    if name == "kl_mvn_mvn":
+        a, b = rng.uniform(-1, 1, (2, 4, 3, 3))
+        cov1, cov2 = a @ np.swapaxes(a, -1, -2) + np.eye(3), b @ np.swapaxes(b, -1, -2) + np.eye(3)
+        cov1, cov2 = (cov1 + np.swapaxes(cov1, -1, -2)) / 2, (cov2 + np.swapaxes(cov2, -1, -2)) / 2
+        args = (rng.uniform(-1, 1, (4, 3)), cov1, rng.uniform(-1, 1, 3), cov2)
+    else:
+        args = (rng.uniform(-5, 5, (4, 16)), rng.uniform(-5, 5, (4, 16)))
+    np.testing.assert_array_equal(getattr(module, f"my_{name}")(*args), getattr(np_kernels, name)(*args))
 
 
 def test_python_m_derive_writes_the_same_files(capsys, tmp_path):

@@ -13,6 +13,7 @@ import sympy as sp
 
 import derive
 from derive import codegen, models
+from derive.engine.special import SPECIAL_FUNCTIONS
 
 REPO = Path(__file__).resolve().parents[2]
 FILES = {"c": [REPO / "generated" / "c" / "derive_gaussian.h", REPO / "generated" / "c" / "derive_gaussian.c"],
@@ -21,23 +22,23 @@ ALL_FILES = [p for paths in FILES.values() for p in paths]
 
 
 @pytest.fixture(scope="module")
-def rendered() -> dict[str, dict[str, str]]:
+def rendered_kernels() -> dict[str, dict[str, str]]:
     return {language: codegen.render(language) for language in FILES}
 
 
 # ---------------------------------------------------------------- golden
 
 @pytest.mark.parametrize("language", list(FILES))
-def test_render_equals_committed_files_byte_for_byte(rendered, language):
-    files = rendered[language]
+def test_render_equals_committed_files_byte_for_byte(rendered_kernels, language):
+    files = rendered_kernels[language]
     assert sorted(files) == sorted(p.name for p in FILES[language])
     for path in FILES[language]:
         assert files[path.name].encode("utf-8") == path.read_bytes(), (
             f"{path.relative_to(REPO)} differs from derive.codegen.render({language!r}): regenerate it")
 
 
-def test_render_is_deterministic(rendered):
-    assert codegen.render("c") == rendered["c"]
+def test_render_is_deterministic(rendered_kernels):
+    assert codegen.render("c") == rendered_kernels["c"]
 
 
 # ---------------------------------------------------------------- provenance
@@ -49,11 +50,11 @@ def test_starts_by_saying_generated_do_not_edit(path):
 
 
 _DATE = re.compile(
-    r"\b(19|20)\d\d[-/.](0?[1-9]|1[0-2])[-/.]\d\d?\b"                      # 2024-06-01
-    r"|\b\d\d?[-/.]\d\d?[-/.](19|20)?\d\d\b"                                # 01/06/2024
-    r"|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.? +\d"  # June 1
-    r"|\b\d\d?:\d\d(:\d\d)?\b"                                              # 12:34:56
-    r"|\b(19|20)\d\d\b",                                                    # a bare year
+    r"\b(19|20)\d\d([-/.])(0[1-9]|1[0-2])\2(0[1-9]|[12]\d|3[01])\b"          # 2024-06-01
+    r"|\b\d{1,2}([-/.])\d{1,2}\5(19|20)\d\d\b"                              # 01/06/2024
+    r"|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? +\d{1,2}\b"  # June 1
+    r"|\b\d\d:\d\d(:\d\d)?\b"                                               # 12:34:56
+    r"|\bgenerated (on|at)\b|\bcopyright\b|\(c\) *(19|20)\d\d",
     re.IGNORECASE)
 
 
@@ -70,38 +71,72 @@ def test_no_date_or_version(path):
 
 # ---------------------------------------------------------------- C function comments
 
-_DEFINITION = re.compile(r"^(?:double|void|int) (\w+)\(", re.MULTILINE)
+_DEFINITION = re.compile(r"^(static )?(?:double|void|int) (\w+)\(", re.MULTILINE)
+_COMMENT = re.compile(r"^/\*.*?\*/", re.MULTILINE | re.DOTALL)
 
 
-def _preceding_comment(text: str, start: int) -> str | None:
-    """The /* ... */ comment ending on the line just above ``start``, if any."""
-    before = text[:start].rstrip("\n")
-    if not before.endswith("*/"):
-        return None
-    return before[before.rindex("/*"):]
+def _comment_over(text: str, start: int) -> str | None:
+    """The last comment opening at the start of a line before ``start``: the comment heading
+    the group of definitions that ``start`` belongs to (function bodies hold no such comment)."""
+    comments = [m for m in _COMMENT.finditer(text) if m.end() <= start]
+    return comments[-1].group(0) if comments else None
 
 
-def test_every_c_function_names_its_derivation_and_formula(kernels):
-    """Every scalar kernel's comment names the derivation and gives a formula that is the
-    derivation's result; each ``_n`` form follows its scalar kernel directly, under that comment
-    (the header likewise declares each pair under one comment)."""
+def _specs():
+    from derive.codegen.kernels import SPECS
+    return {s.name: s for s in SPECS}
+
+
+def test_specs_publish_what_the_contract_names(exports):
+    """Every kernel CONTRACT.md lists is in SPECS, printed from the derivation the contract names."""
+    specs = _specs()
+    for kernel, derivation in exports.ALL_DERIVATION.items():
+        assert kernel in specs, kernel
+        assert specs[kernel].derivation == derivation, (kernel, specs[kernel].derivation)
+    assert exports.CONTRACT_C <= exports.names("c")
+    assert exports.CONTRACT_NUMPY <= exports.names("numpy")
+
+
+def test_every_c_function_names_its_derivation_and_formula(kernels, exports):
+    """Each kernel's functions (the exported forms and any static part of them) sit under one
+    comment naming the derivation, with a formula that is the derivation's result (checked
+    symbolically, or numerically for the full-covariance formulas); a full-covariance kernel's
+    comment also defines each term its printed combination uses.  Any other static helper sits
+    under a comment of its own."""
     text = FILES["c"][1].read_text(encoding="utf-8")
+    specs = _specs()
     definitions = list(_DEFINITION.finditer(text))
-    names = [m.group(1) for m in definitions]
-    assert sorted(names) == sorted([f"derive_{k}" for k in kernels] + [f"derive_{k}_n" for k in kernels])
+    exported = [m.group(2) for m in definitions if not m.group(1)]
+    assert sorted(exported) == sorted(exports.names("c"))
+    assert {f"derive_{k}" for k in kernels} | {f"derive_{k}_n" for k in kernels} <= set(exported)
     derivation_names = {e.name for e in derive.entries()}
-    for i, match in enumerate(definitions):
-        name = match.group(1)
-        if name.endswith("_n") and name[:-2] in {f"derive_{k}" for k in kernels}:
-            assert names[i - 1] == name[:-2], f"{name} does not follow {name[:-2]}"
-            continue
-        comment = _preceding_comment(text, match.start())
+    special_helpers = {f.helper_name for f in SPECIAL_FUNCTIONS}
+    documented = set()
+    checked = {}
+    for match in definitions:
+        name = match.group(2)
+        comment = _comment_over(text, match.start())
         assert comment is not None, f"{name} has no comment"
+        kernel = next((k for k in sorted(specs, key=len, reverse=True) if name.startswith(f"derive_{k}")), None)
+        if kernel is None:
+            assert match.group(1), f"{name} is exported but is not a kernel"
+            assert text[:match.start()].rstrip("\n").endswith(comment), f"helper {name} has no comment of its own"
+            if name.removeprefix("derive_") in special_helpers:
+                assert "=" in comment, f"helper {name}: its comment gives no formula:\n{comment}"
+            continue
         derivation = re.search(r"Derivation: ([a-z0-9-]+)", comment)
         formula = re.search(r"Formula: (.+)", comment)
-        assert derivation and formula, comment
+        assert derivation and formula, f"{name}:\n{comment}"
         assert derivation.group(1) in derivation_names
-        _assert_formula_is_result(name.removeprefix("derive_"), derivation.group(1), formula.group(1), kernels)
+        assert derivation.group(1) == exports.ALL_DERIVATION.get(kernel, specs[kernel].derivation), (name, comment)
+        for _, term in specs[kernel].terms:
+            assert re.search(rf"\b{term} =", comment), f"{name}: the comment does not say what {term} is:\n{comment}"
+        if checked.get(kernel) != formula.group(1):   # each group's comment once
+            _assert_formula_is_result(kernel, derivation.group(1), formula.group(1), kernels)
+            checked[kernel] = formula.group(1)
+        documented.add(name)
+    assert set(exported) <= documented
+    assert set(checked) == set(specs), set(specs) - set(checked)
 
 
 _SYMBOLS = {"mu": models.mu, "sigma": models.sigma, "mu1": models.mu1, "sigma1": models.sigma1,
@@ -109,18 +144,67 @@ _SYMBOLS = {"mu": models.mu, "sigma": models.sigma, "mu1": models.mu1, "sigma1":
 
 
 def _assert_formula_is_result(kernel: str, derivation: str, formula: str, kernels):
+    from derive.models import diagonal, mvn
+
     assert derivation == {"entropy_normal": "entropy-normal",
                           "cross_entropy_normal_normal": "cross-entropy-normal-normal",
                           "kl_normal_normal": "kl-normal-normal",
-                          "kl_normal_std_normal": "kl-normal-std-normal"}[kernel]
-    parsed = sp.sympify(formula, locals={p: _SYMBOLS[p] for p in kernels[kernel]})
+                          "kl_normal_std_normal": "kl-normal-std-normal",
+                          "kl_diag_std_normal_logvar": "kl-diag-normal-std-normal-logvar",
+                          "entropy_mvn": "entropy-mvn",
+                          "kl_mvn_mvn": "kl-mvn-mvn"}[kernel]
     result = derive.get(derivation).explicit_result
-    assert sp.simplify(sp.expand_log(parsed - result, force=True)) == 0, (formula, result)
+    if kernel in kernels:
+        # the formula is printed in the derivation's symbols (sigma_2) or in argument names (sigma2)
+        symbols = {p: _SYMBOLS[p] for p in kernels[kernel]}
+        parsed = sp.sympify(formula, locals={**symbols, **{str(v): v for v in symbols.values()}})
+        assert parsed.free_symbols <= set(symbols.values()), (formula, parsed.free_symbols)
+        assert sp.simplify(sp.expand_log(parsed - result, force=True)) == 0, (formula, result)
+    elif kernel == "kl_diag_std_normal_logvar":
+        # a sum over d = 1..D of indexed mu[d], ell[d] (ell = logvar): equal term by term at D = 4
+        parsed = sp.sympify(formula, locals={"mu": diagonal.mu_d, "ell": diagonal.logvar_d, "d": diagonal.d,
+                                             "D": diagonal.D})
+        assert parsed.free_symbols <= result.free_symbols | {diagonal.D}, (parsed, result)
+        difference = (parsed - result).subs(diagonal.D, 4).doit()
+        assert sp.simplify(difference) == 0, (formula, result)
+    else:
+        # matrix formulas in Sigma, mu (the derivation's result is in the Cholesky factors L):
+        # both evaluated exactly at n = 3 for rational factors L1, L2 and Sigma_i = L_i L_i^T
+        locals_ = {k: sp.MatrixSymbol(k, mvn.n, mvn.n) for k in ("Sigma", "Sigma_1", "Sigma_2")}
+        locals_.update({k: sp.MatrixSymbol(k, mvn.n, 1) for k in ("mu", "mu_1", "mu_2")})
+        locals_["n"] = mvn.n
+        parsed = sp.sympify(formula, locals=locals_)
+        l1 = sp.Matrix([[2, 0, 0], [sp.Rational(1, 3), 1, 0], [-1, sp.Rational(1, 2), sp.Rational(3, 2)]])
+        l2 = sp.Matrix([[1, 0, 0], [sp.Rational(-2, 5), sp.Rational(3, 4), 0], [sp.Rational(1, 7), 1, 2]])
+        mu1, mu2 = sp.Matrix([sp.Rational(1, 2), -1, 2]), sp.Matrix([0, sp.Rational(1, 3), -1])
+        values = {"Sigma": l1 * l1.T, "Sigma_1": l1 * l1.T, "Sigma_2": l2 * l2.T, "L": l1, "L_1": l1, "L_2": l2,
+                  "mu": mu1, "mu_1": mu1, "mu_2": mu2}
+
+        def at_n3(expr):
+            expr = expr.subs(mvn.n, 3)
+            expr = expr.xreplace({sp.MatrixSymbol(k, *v.shape): sp.ImmutableMatrix(v) for k, v in values.items()})
+            expr = expr.replace(lambda e: isinstance(e, sp.Determinant), lambda e: sp.Matrix(e.arg.doit()).det())
+            return sp.N(expr.doit(), 30)
+
+        left, right = at_n3(parsed), at_n3(result)
+        assert left.is_number and right.is_number, (left, right)
+        assert abs(left - right) <= 1e-25 * (1 + abs(right)), (formula, left, result, right)
 
 
-def test_header_declarations_are_commented(kernels):
+def test_header_declarations_are_commented(kernels, exports):
+    """Each kernel's declarations form one group under a comment: its first declaration follows
+    a comment directly, the others follow it line by line."""
     text = FILES["c"][0].read_text(encoding="utf-8")
     for k in kernels:
         declaration = re.search(rf"^double derive_{k}\(", text, re.MULTILINE)
         assert declaration, k
-        assert _preceding_comment(text, declaration.start()) is not None, k
+        assert text[:declaration.start()].rstrip("\n").endswith("*/"), f"derive_{k} has no comment in the header"
+    declared = {m.group(1): m for m in re.finditer(r"^(?:double|void|int) (\w+)\(", text, re.MULTILINE)}
+    assert set(declared) == exports.names("c"), set(declared) ^ exports.names("c")
+    for kernel in _specs():
+        group = sorted((m for name, m in declared.items() if name in exports.names("c", names=[kernel])),
+                       key=lambda m: m.start())
+        first = group[0]
+        assert text[:first.start()].rstrip("\n").endswith("*/"), f"{first.group(1)} has no comment in the header"
+        lines = text[first.start():].splitlines()[:len(group)]
+        assert [ln.split("(")[0].split()[-1] for ln in lines] == [m.group(1) for m in group], lines

@@ -268,14 +268,21 @@ def test_validate_is_keyword_only(np_kernels):
 
 # ---------------------------------------------------------------- documentation
 
-def test_docstrings_carry_the_formula(np_kernels, reference):
-    assert sorted(np_kernels.__all__) == sorted(reference.KERNELS)
-    for name in reference.KERNELS:
+def test_docstrings_carry_the_formula(np_kernels, reference, exports):
+    """``__all__`` is exactly the published forms of every kernel (which include the contract's
+    list); each kernel's docstring has its formula and names its derivation, and every exported
+    function (the ``_tril`` forms too) has a docstring."""
+    assert set(reference.KERNELS) <= set(np_kernels.__all__)
+    assert exports.CONTRACT_NUMPY <= set(np_kernels.__all__)
+    assert sorted(np_kernels.__all__) == sorted(exports.names("numpy"))
+    for name in reference.ALL_DERIVATION:
         doc = getattr(np_kernels, name).__doc__
         assert doc is not None
         math_lines = [ln.strip() for ln in doc.splitlines() if ".. math::" in ln]
         assert len(math_lines) == 1 and len(math_lines[0]) > len(".. math::") + 5, doc
-        assert reference.DERIVATION[name] in doc, doc
+        assert reference.ALL_DERIVATION[name] in doc, doc
+    for name in np_kernels.__all__:
+        assert callable(getattr(np_kernels, name)) and (getattr(np_kernels, name).__doc__ or "").strip(), name
 
 
 def test_module_imports_numpy_only():

@@ -69,10 +69,11 @@ def _function(kernel: Kernel, prefix: str, printer: KernelC99Printer) -> str:
             name=prefix + kernel.spec.name, prefix=prefix, summary=kernel.spec.summary, formula=kernel.formula,
             derivation=kernel.spec.derivation, output=printer.doprint(kernel.output)).rstrip("\n")
     names = [p.name for p in kernel.spec.parameters]
-    finite = " & ".join(f"({n}[j] - {n}[j] == 0.0)" for n in names)  # finite: NaN and ±inf fail
+    finite = " & ".join(f"({n}[start + j] - {n}[start + j] == 0.0)" for n in names)  # NaN, ±inf fail
     template = "function_sum.c" if kernel.spec.reduction else "function.c"
     return _template(template).substitute(
         rows=", ".join(f"{n} + i*d" for n in names),
+        block_elements=", ".join(f"{n}[start + j]" for n in names),
         name=prefix + kernel.spec.name, summary=kernel.spec.summary, formula=kernel.formula,
         derivation=kernel.spec.derivation, ops=kernel.ops,
         parameters=", ".join(f"const double {n}" for n in names), body="\n".join(body),
@@ -104,8 +105,9 @@ def render(kernels: list[Kernel], prefix: str = "derive_") -> dict[str, str]:
         f"{stem}.c": _template("source.c").substitute(
             header=header, include=f"{stem}.h",
             vector_math=_template("vector_math.c").substitute(declarations=declarations).rstrip("\n"),
-            helpers="\n\n".join([_helper(h, prefix, printer) for h in helpers] + (
-                [_template("linalg.c").substitute(prefix=prefix).rstrip("\n")]
-                if any(k.spec.reduction == "cholesky" for k in kernels) else [])),
+            helpers="\n\n".join([_helper(h, prefix, printer) for h in helpers] + [
+                _template(name).substitute(prefix=prefix).rstrip("\n") for name, needed in (
+                    ("linalg.c", any(k.spec.reduction == "cholesky" for k in kernels)),
+                    ("solve_lower.c", any(k.spec.solves for k in kernels))) if needed]),
             definitions="\n\n".join(_function(k, prefix, printer) for k in kernels)),
     }

@@ -12,21 +12,22 @@ int ${name}_tril(size_t d, const double *mu1, const double *l1, const double *mu
     if (!${prefix}is_factor(d, l1) || !${prefix}is_factor(d, l2)) {
         return 1;
     }
-    x = malloc((d ? 2*d : 1)*sizeof *x);
+    x = malloc((d ? d : 1)*sizeof *x);
     if (x == NULL) {
         return 2;
     }
-    for (j = 0; j < d; ++j) {
-        ${prefix}solve_lower(d, l2, l1 + j, d, x);
-        for (i = 0; i < d; ++i) {
+    for (j = 0; j < d; ++j) {  /* column j of l2^-1 l1: l1's column from row j down, zero above */
+        ${prefix}solve_lower(d - j, l2 + j*d + j, d, l1 + j*d + j, d, x);
+        for (i = 0; i < d - j; ++i) {
             trace_term += x[i]*x[i];
         }
     }
-    for (i = 0; i < d; ++i) {
-        x[d + i] = mu2[i] - mu1[i];
-    }
-    ${prefix}solve_lower(d, l2, x + d, 1, x);
-    for (i = 0; i < d; ++i) {
+    for (i = 0; i < d; ++i) {  /* l2^-1 (mu2 - mu1) by forward substitution */
+        double sum = mu2[i] - mu1[i];
+        for (j = 0; j < i; ++j) {
+            sum -= l2[i*d + j]*x[j];
+        }
+        x[i] = sum/l2[i*d + i];
         mahalanobis += x[i]*x[i];
         half_log_det_ratio += log(l2[i*d + i]/l1[i*d + i]);
     }

@@ -41,16 +41,3 @@ static int ${prefix}is_factor(size_t d, const double *l)
     }
     return 1;
 }
-
-/* x = l^-1 b for lower-triangular l, by forward substitution (b read at stride, x contiguous). */
-static void ${prefix}solve_lower(size_t d, const double *l, const double *b, size_t stride, double *x)
-{
-    size_t i, k;
-    for (i = 0; i < d; ++i) {
-        double sum = b[i*stride];
-        for (k = 0; k < i; ++k) {
-            sum -= l[i*d + k]*x[k];
-        }
-        x[i] = sum/l[i*d + i];
-    }
-}
