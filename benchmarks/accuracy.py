@@ -66,6 +66,9 @@ def grid_kl_normal_normal() -> np.ndarray:
             rows.append((scale * gap, scale, 0.0, scale))
             rows.append((scale, scale * 0.5, scale + scale * gap, scale * 2.0))
         rows.append((scale, scale, scale, scale))
+    # scale ratios at the ends of the double range: r² overflows, or σ₁/σ₂ is subnormal or 0
+    rows += [(0.0, 1.5e308, 0.0, 1e308), (0.0, 1e200, 0.0, 1e-200), (0.0, 1e-200, 0.0, 1e200),
+             (0.0, 1e-320, 0.0, 1.0), (1.0, 1e-310, -1.0, 1e10), (0.0, 3e-308, 0.0, 7e-308)]
     rng = np.random.default_rng(20261127)
     for _ in range(200):
         s1, s2 = 10.0 ** rng.uniform(-3, 3, 2)

@@ -71,6 +71,8 @@ def _generate(out: Path | None, check: bool) -> int:
     from derive import generate
 
     root = out or generate.repository_root()
+    if root is None:
+        raise UsageError("not running from a derive checkout: say where to write with --out DIR")
     if out is not None and out.exists() and not out.is_dir():
         raise UsageError(f"--out {out}: not a directory")
     tty = sys.stderr.isatty()
@@ -102,6 +104,8 @@ def _notebooks(out: Path | None, execute: bool) -> int:
     if out is not None and out.exists() and not out.is_dir():
         raise UsageError(f"--out {out}: not a directory")
     root = generate.repository_root()
+    if root is None:
+        raise UsageError("not running from a derive checkout: the notebooks load its generated/ kernels")
     if execute:
         _require_execution_tools(root)
     tty = sys.stderr.isatty()
@@ -183,6 +187,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as error:
         print(f"derive: error: {error}", file=sys.stderr)
         return 2
+    except StepRejected as error:  # a derivation failed its check: nothing was written
+        print(f"derive: error: {error}", file=sys.stderr)
+        return 1
     except BrokenPipeError:
         return 0
 

@@ -112,9 +112,10 @@ def write(root: Path, files: dict[Path, str]) -> list[Path]:
     return sorted(updated + removed)
 
 
-def repository_root() -> Path:
-    """The checkout this package runs from, else the current directory."""
+def repository_root() -> Path | None:
+    """The checkout this package runs from; None for an installed copy, where there is no
+    repository to regenerate and the caller must say where to write."""
     checkout = Path(__file__).resolve().parent.parent
     if (checkout / "pyproject.toml").is_file() and (checkout / "generated").is_dir():
         return checkout
-    return Path.cwd()
+    return None

@@ -3,10 +3,9 @@ from __future__ import annotations
 
 from derive.codegen.spec import KernelSpec, Parameter
 from derive.models import mu, mu1, mu2, sigma, sigma1, sigma2
-import sympy as sp
-from sympy.matrices.expressions.matexpr import MatrixElement
-
+from derive.derivations.mvn import entropy_terms, kl_terms
 from derive.models.diagonal import d, logvar_d, mu_d
+from derive.models.mvn import mvn_1, mvn_2, mvn_single
 
 _PAIR = (Parameter("mu1", mu1), Parameter("sigma1", sigma1, positive=True),
          Parameter("mu2", mu2), Parameter("sigma2", sigma2, positive=True))
@@ -26,11 +25,11 @@ SPECS = (
                "The VAE loss term KL(N(mu, diag(exp(logvar))) || N(0, I)), summed over the last axis (d).",
                reduction="sum"),
     KernelSpec("entropy_mvn", "entropy-mvn", (), "Entropy H(q) of q = N(mu, cov), in nats.",
-               reduction="cholesky", terms=((sp.Sum, "half_log_det"),)),
+               reduction="cholesky", terms=tuple(entropy_terms(mvn_single()).items())),
     KernelSpec("kl_mvn_mvn", "kl-mvn-mvn", (),
                "KL divergence KL(q || p) for q = N(mu1, cov1), p = N(mu2, cov2).",
                reduction="cholesky",
-               terms=((MatrixElement, "mahalanobis"), (sp.Trace, "trace_term"), (sp.Sum, "half_log_det_ratio")),
+               terms=tuple(kl_terms(mvn_1(), mvn_2()).items()),
                solves=True),
 )
 

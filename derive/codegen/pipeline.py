@@ -30,6 +30,20 @@ def _prepare(expr: sp.Expr, names: dict[sp.Symbol, sp.Symbol]) -> sp.Expr:
     return fold_constants(optimize(sp.sympify(expr).xreplace(names), optims_c99))
 
 
+def _name_terms(result: sp.Expr, spec: KernelSpec, dimension: sp.Symbol) -> sp.Expr:
+    """The result with each term the template computes replaced by its name: each must occur
+    exactly once, and nothing but the names and the dimension may remain."""
+    for name, term in spec.terms:
+        count = sum(1 for e in sp.preorder_traversal(result) if e == term)
+        if count != 1:
+            raise ValueError(f"kernel {spec.name}: term {name} occurs {count} times in {spec.derivation}'s result")
+        result = result.xreplace({term: sp.Symbol(name)})
+    result = result.xreplace({dimension: sp.Symbol("d")})
+    if not result.free_symbols <= {sp.Symbol(name) for name, _ in spec.terms} | {sp.Symbol("d")}:
+        raise ValueError(f"kernel {spec.name}: {result} has parts the template does not compute")
+    return result
+
+
 def build(spec: KernelSpec) -> Kernel:
     derivation = derivations.get(spec.derivation)
     # the same assumptions as the models' symbols: SymPy caches equal symbols, and srepr would vary
@@ -38,15 +52,13 @@ def build(spec: KernelSpec) -> Kernel:
     definitions = tuple((symbol, _prepare(value, names)) for symbol, value in derivation.context.definitions)
     result = derivation.result
     if spec.reduction == "cholesky":
-        for kind, term in spec.terms:
-            result = result.replace(lambda e, kind=kind: isinstance(e, kind), lambda e, term=term: sp.Symbol(term))
-        result = result.xreplace({derivation.context.dimension: sp.Symbol("d")})
+        result = _name_terms(result, spec, derivation.context.dimension)
     if spec.reduction == "sum":
         if not isinstance(result, sp.Sum):
             raise ValueError(f"kernel {spec.name}: result of {spec.derivation} is not a sum")
         result = result.function  # the kernel prints the term and sums it
     result = _prepare(result, names)
-    known = set(names.values()) | {symbol for symbol, _ in definitions} | {sp.Symbol(t) for _, t in spec.terms}
+    known = set(names.values()) | {symbol for symbol, _ in definitions} | {sp.Symbol(t) for t, _ in spec.terms}
     known |= {sp.Symbol("d")} if spec.terms else set()
     if not result.free_symbols <= known:
         raise ValueError(f"kernel {spec.name}: result of {spec.derivation} uses "

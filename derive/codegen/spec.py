@@ -28,7 +28,8 @@ class KernelSpec:
     """"sum": the derivation's result is Σ_d of a term; kernels sum over the last axis.
     "cholesky": a full-covariance result; the linear algebra comes from the template and
     ``terms`` names the scalars it computes for the printed combination."""
-    terms: tuple[tuple[type, str], ...] = ()
+    terms: tuple[tuple[str, sp.Expr], ...] = ()
+    """(name, subexpression of the derivation's result) for each scalar the template computes."""
     solves: bool = False
     """Whether the C needs the triangular solver (printed only when some kernel does)."""
 

@@ -103,6 +103,19 @@ def _log_det_cholesky(model: MultivariateNormal) -> sp.Expr:
     return sp.Sum(sp.log(model.factor[i, i]), (i, 0, n - 1))
 
 
+def entropy_terms(q: MultivariateNormal) -> dict[str, sp.Expr]:
+    """The named terms of the stable entropy, as kernels compute them from a Cholesky factor."""
+    return {"half_log_det": _log_det_cholesky(q)}
+
+
+def kl_terms(q: MultivariateNormal, p: MultivariateNormal) -> dict[str, sp.Expr]:
+    """The named terms of the stable KL, as kernels compute them by triangular solves."""
+    solve_factor, solve_gap = p.factor.I * q.factor, p.factor.I * (p.mean - q.mean)
+    return {"trace_term": sp.Trace(solve_factor.T * solve_factor),
+            "mahalanobis": scalar(solve_gap.T * solve_gap),
+            "half_log_det_ratio": sp.Sum(sp.log(p.factor[i, i]) - sp.log(q.factor[i, i]), (i, 0, n - 1))}
+
+
 @publish("entropy-mvn", "Entropy of a multivariate normal")
 def entropy_mvn(name: str, title: str) -> Derivation:
     q = mvn_single()
@@ -115,7 +128,7 @@ def entropy_mvn(name: str, title: str) -> Derivation:
     builder.apply(expected_quadratic_form_rule(), "with A = Σ⁻¹ and m = μ: tr(Σ⁻¹Σ) = tr(Iₙ) = n")
     builder.to(sp.log(sp.Determinant(2 * sp.pi * sp.E * q.cov)) / 2, LOG_ALGEBRA,
                "n/2 = ½ log eⁿ and det(cΣ) = cⁿ det Σ: H = ½ log det(2πeΣ)")
-    builder.to(n * (1 + sp.log(2 * sp.pi)) / 2 + _log_det_cholesky(q), STABLE_FORM,
+    builder.to(n * (1 + sp.log(2 * sp.pi)) / 2 + entropy_terms(q)["half_log_det"], STABLE_FORM,
                "with Σ = L Lᵀ, ½ log det Σ = Σᵢ log Lᵢᵢ: no determinant to over- or underflow")
     return builder.build()
 
@@ -156,9 +169,8 @@ def kl_mvn(name: str, title: str) -> Derivation:
     builder.to((sp.Trace(p.cov.I * q.cov) + scalar(gap.T * p.cov.I * gap) - n
                 + sp.log(sp.Determinant(p.cov)) - sp.log(sp.Determinant(q.cov))) / 2, LOG_ALGEBRA,
                "det(cΣ) = cⁿ det Σ: the 2π terms cancel and ½ log eⁿ = n/2; (μ₁ − μ₂)ᵀA(μ₁ − μ₂) = (μ₂ − μ₁)ᵀA(μ₂ − μ₁)")
-    solve_factor, solve_gap = p.factor.I * q.factor, p.factor.I * gap
-    builder.to((sp.Trace(solve_factor.T * solve_factor) + scalar(solve_gap.T * solve_gap) - n) / 2
-               + sp.Sum(sp.log(p.factor[i, i]) - sp.log(q.factor[i, i]), (i, 0, n - 1)), STABLE_FORM,
+    terms = kl_terms(q, p)
+    builder.to((terms["trace_term"] + terms["mahalanobis"] - n) / 2 + terms["half_log_det_ratio"], STABLE_FORM,
                "with Σ = L Lᵀ: tr(Σ₂⁻¹Σ₁) = ‖L₂⁻¹L₁‖²_F, the Mahalanobis term is ‖L₂⁻¹(μ₂ − μ₁)‖², "
                "½ log det Σ = Σᵢ log Lᵢᵢ: triangular solves, no inverse, no determinant")
     return builder.build()

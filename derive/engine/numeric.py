@@ -173,7 +173,10 @@ def _quadrature(f, centre: list[mp.mpf], factor: list[list[mp.mpf]]) -> mp.mpf:
         return high
     if len(centre) > 1:
         raise ValueError(f"quadrature does not converge for a {len(centre)}-dimensional integrand")
-    return mp.quad(lambda u: f(centre[0] + factor[0][0] * u) * factor[0][0], [-mp.inf, 0, mp.inf])
+    value, error = mp.quad(lambda u: f(centre[0] + factor[0][0] * u) * factor[0][0], [-mp.inf, 0, mp.inf], error=True)
+    if error > TOLERANCE * 1e-3 * (1 + abs(value)):
+        raise ValueError(f"quadrature error estimate {mp.nstr(error, 3)} is too large for the check")
+    return value
 
 
 def _integrate(integral: sp.Integral, context: Context, values: Values, size: int) -> sp.Float:
@@ -239,7 +242,14 @@ def numeric_refutation(before: sp.Expr, after: sp.Expr, context: Context, seed: 
     symbolic = (before, after, context.realise(before), context.realise(after))
     vectors = frozenset(x.name for e in symbolic for x in e.atoms(sp.MatrixSymbol) if x.shape[1] == 1)
     for size in DIMENSIONS[:POINTS]:
-        a, b = (value_at(e, context, size, seed, vectors) for e in (before, after))
+        try:
+            a, b = (value_at(e, context, size, seed, vectors) for e in (before, after))
+        except (TypeError, ValueError, ZeroDivisionError, OverflowError) as error:
+            # a side that is not a finite real number, or an integral that does not converge
+            return (f"cannot evaluate both sides as finite numbers at the seeded point '{seed}:{size}': "
+                    f"{type(error).__name__} {error}")
+        if not (mp.isfinite(a) and mp.isfinite(b)):
+            return f"a side is not finite at the seeded point '{seed}:{size}': {a} and {b}"
         if abs(a - b) > TOLERANCE * (1 + abs(a)):
             where = f" at size {size}" if context.dimension is not None else ""
             return f"{mp.nstr(a, 15)} != {mp.nstr(b, 15)}{where} (seeded point '{seed}:{size}')"

@@ -68,6 +68,8 @@ _sq, _sp_ = sp.symbols("sigma_q sigma_p", positive=True)
 _r, _log_r, _w = sp.Symbol("r", positive=True), sp.Symbol("log_r", real=True), sp.Symbol("w", nonnegative=True)
 _s, _x = sp.Symbol("s", real=True), sp.Symbol("x", real=True)
 _delta = sp.Symbol("delta", real=True)
+_TINY, _HUGE = sp.Float("1e-290"), sp.Float("1e150")
+_TWO_900, _LOG_TWO_900 = sp.Float(2**900, 30), sp.Float(900 * sp.log(2).evalf(40), 30)
 _w2, _w4, _w8 = sp.symbols("w2 w4 w8", nonnegative=True)
 _x2, _x4, _x8 = sp.symbols("x2 x4 x8", nonnegative=True)
 SCALE_TERMS = 16
@@ -77,11 +79,12 @@ EXPM1MX_TERMS = 15
 class ScaleTerm(SpecialFunction):
     """ψ(σ_q, σ_p) = ½(r² − 1) − log r with r = σ_q/σ_p: the scale part of a Gaussian KL.
 
-    Near r = 1 it cancels to ≈ (r − 1)², so there it is evaluated from δ = r − 1 and
-    s = (σ_q − σ_p)/(σ_q + σ_p) = δ/(2 + δ), computed from the σ's directly, as
+    Near r = 1 it cancels to ≈ (r − 1)², so there it is evaluated from δ = (σ_q − σ_p)/σ_p
+    and s = δ/(2 + δ) = (r − 1)/(r + 1) (no sum of σ's that could overflow), as
     ψ = δ²(2 − s)/2 − 2s³ Σₖ s²ᵏ/(2k + 3)   (log r = 2 atanh s, and ½(r² − 1) = δ + δ²/2),
     for |log r| < log(13/7), i.e. |s| < 0.3 (16 terms: error below 1e-19 relative).
-    Elsewhere the formula itself is exact enough, and stays exact as r → 0.
+    Elsewhere the formula itself is exact enough; for r below the normal range log r is taken
+    after rescaling, and where r² overflows ψ = r²/2.
     """
 
     nargs = 2
@@ -90,11 +93,15 @@ class ScaleTerm(SpecialFunction):
     latex_definition = r"\tfrac12\left(r^2 - 1\right) - \log r,\ r = \sigma_q / \sigma_p"
     summary = "psi(sigma_q, sigma_p) = (r^2 - 1)/2 - log(r), r = sigma_q/sigma_p"
     parameters = (_sq, _sp_)
-    far_locals = ((_r, _sq / _sp_), (_log_r, sp.log(_r)))
-    far = (_r**2 - 1) / 2 - _log_r
+    far_locals = ((_r, _sq / _sp_),
+                  # σ_q/σ_p below the normal range: rescale by 2⁹⁰⁰ before the log, so no digit is lost
+                  (_log_r, sp.Piecewise((sp.log(_sq * _TWO_900 / _sp_) - _LOG_TWO_900, _r < _TINY),
+                                        (sp.log(_r), True))))
+    far = sp.Piecewise((_r**2 / 2, _r > _HUGE),  # where r² overflows, ψ is r²/2 to every digit
+                       ((_r**2 - 1) / 2 - _log_r, True))
     selector = _log_r
     bound = sp.log(sp.Rational(13, 7))
-    near_locals = ((_delta, (_sq - _sp_) / _sp_), (_s, (_sq - _sp_) / (_sq + _sp_)), (_w, _s**2),
+    near_locals = ((_delta, (_sq - _sp_) / _sp_), (_s, _delta / (2 + _delta)), (_w, _s**2),
                    (_w2, _w**2), (_w4, _w2**2), (_w8, _w4**2))
     near = (_delta**2 * (2 - _s) / 2
             - 2 * _s * _w * estrin([sp.Rational(1, 2 * k + 3) for k in range(SCALE_TERMS)], [_w, _w2, _w4, _w8]))

@@ -28,21 +28,21 @@ static inline double derive_expm1mx(const double x)
 }
 
 /* psi(sigma_q, sigma_p) = (r^2 - 1)/2 - log(r), r = sigma_q/sigma_p
- * Where |log_r| < 0.61903920840622343 it cancels, so a series is used there; elsewhere the formula.
+ * Where |log_r| < 0.6190392084062234 it cancels, so a series is used there; elsewhere the formula.
  * Both are computed and one is selected, so the loops that call it stay branch-free. */
 static inline double derive_scale_term(const double sigma_q, const double sigma_p)
 {
     const double r = sigma_q/sigma_p;
-    const double log_r = log(r);
-    const double far = -log_r + (1.0/2.0)*(r*r) - 1.0/2.0;
+    const double log_r = (r < 1e-290 ? log(8.452712498170644e+270*sigma_q/sigma_p) - 623.8324625039508 : log(r));
+    const double far = (r > 1e+150 ? (1.0/2.0)*(r*r) : -log_r + (1.0/2.0)*(r*r) - 1.0/2.0);
     const double delta = (-sigma_p + sigma_q)/sigma_p;
-    const double s = (-sigma_p + sigma_q)/(sigma_p + sigma_q);
+    const double s = delta/(delta + 2);
     const double w = (s*s);
     const double w2 = (w*w);
     const double w4 = (w2*w2);
     const double w8 = (w4*w4);
     const double near = (1.0/2.0)*(delta*delta)*(2 - s) - 2*s*w*(w8*(w4*(w2*((1.0/33.0)*w + 1.0/31.0) + ((1.0/29.0)*w + 1.0/27.0)) + (w2*((1.0/25.0)*w + 1.0/23.0) + ((1.0/21.0)*w + 1.0/19.0))) + (w4*(w2*((1.0/17.0)*w + 1.0/15.0) + ((1.0/13.0)*w + 1.0/11.0)) + (w2*((1.0/9.0)*w + 1.0/7.0) + ((1.0/5.0)*w + 1.0/3.0))));
-    return fabs(log_r) < 0.61903920840622343 ? near : far;
+    return fabs(log_r) < 0.6190392084062234 ? near : far;
 }
 
 /* The lower Cholesky factor l of a symmetric positive definite d x d matrix a (row-major),
@@ -133,7 +133,7 @@ static inline double derive_cross_entropy_normal_normal_value(const double mu1, 
 {
     const double d = (mu1 - mu2)/sigma2;
     const double r = sigma1/sigma2;
-    return (1.0/2.0)*(d*d) + (1.0/2.0)*(r*r) + log(sigma2) + 0.91893853320467274;
+    return (1.0/2.0)*(d*d) + (1.0/2.0)*(r*r) + log(sigma2) + 0.9189385332046728;
 }
 
 double derive_cross_entropy_normal_normal(const double mu1, const double sigma1, const double mu2, const double sigma2)
@@ -220,7 +220,9 @@ double derive_kl_diag_std_normal_logvar(size_t d, const double *mu, const double
         }
         for (j = 0; j < count; ++j) {
             const double sum = total + terms[j];
-            compensation += fabs(total) >= fabs(terms[j]) ? (total - sum) + terms[j] : (terms[j] - sum) + total;
+            if (isfinite(sum)) {  /* an infinite term makes the sum infinite, not NaN */
+                compensation += fabs(total) >= fabs(terms[j]) ? (total - sum) + terms[j] : (terms[j] - sum) + total;
+            }
             total = sum;
         }
     }

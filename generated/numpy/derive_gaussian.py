@@ -49,14 +49,15 @@ def _result(value):
     return float(value) if value.ndim == 0 else value
 
 
+@np.errstate(over="ignore", divide="ignore", invalid="ignore")  # both branches are computed everywhere
 def _expm1mx(x,):
     """expm1mx(x) = exp(x) - 1 - x.
 
-    The formula everywhere; where |x| < 0.50000000000000000 it cancels, so those elements are
+    The formula everywhere; where |x| < 0.5 it cancels, so those elements are
     recomputed by a series.
     """
-    out = np.asarray(-x + np.expm1(x), dtype=np.float64)
-    near = np.flatnonzero(np.abs(x) < 0.50000000000000000)
+    out = np.asarray(-x + np.expm1(x), dtype=np.float64, order="C")  # C order: out.reshape(-1) is a view
+    near = np.flatnonzero(np.abs(x) < 0.5)
     if near.size:
         x, = [np.broadcast_to(a, out.shape).reshape(-1)[near] for a in (x,)]
         x2 = x**2
@@ -66,20 +67,21 @@ def _expm1mx(x,):
     return out
 
 
+@np.errstate(over="ignore", divide="ignore", invalid="ignore")  # both branches are computed everywhere
 def _scale_term(sigma_q, sigma_p):
     """psi(sigma_q, sigma_p) = (r^2 - 1)/2 - log(r), r = sigma_q/sigma_p.
 
-    The formula everywhere; where |log_r| < 0.61903920840622343 it cancels, so those elements are
+    The formula everywhere; where |log_r| < 0.6190392084062234 it cancels, so those elements are
     recomputed by a series.
     """
     r = sigma_q/sigma_p
-    log_r = np.log(r)
-    out = np.asarray(-log_r + (1/2)*r**2 - 1/2, dtype=np.float64)
-    near = np.flatnonzero(np.abs(log_r) < 0.61903920840622343)
+    log_r = np.where(np.less(r, 1e-290), np.log(8.452712498170644e+270*sigma_q/sigma_p) - 623.8324625039508, np.log(r))
+    out = np.asarray(np.where(np.greater(r, 1e+150), (1/2)*r**2, -log_r + (1/2)*r**2 - 1/2), dtype=np.float64, order="C")  # C order: out.reshape(-1) is a view
+    near = np.flatnonzero(np.abs(log_r) < 0.6190392084062234)
     if near.size:
         sigma_q, sigma_p = [np.broadcast_to(a, out.shape).reshape(-1)[near] for a in (sigma_q, sigma_p)]
         delta = (-sigma_p + sigma_q)/sigma_p
-        s = (-sigma_p + sigma_q)/(sigma_p + sigma_q)
+        s = delta/(delta + 2)
         w = s**2
         w2 = w**2
         w4 = w2**2
@@ -142,7 +144,7 @@ def entropy_normal(sigma, *, validate=True):
 
 
 def _entropy_normal_values(sigma):
-    return np.log(sigma) + 1.41893853320467274178032973640561764
+    return np.log(sigma) + 1.4189385332046727
 
 
 def cross_entropy_normal_normal(mu1, sigma1, mu2, sigma2, *, validate=True):
@@ -159,7 +161,7 @@ def cross_entropy_normal_normal(mu1, sigma1, mu2, sigma2, *, validate=True):
 def _cross_entropy_normal_normal_values(mu1, sigma1, mu2, sigma2):
     d = (mu1 - mu2)/sigma2
     r = sigma1/sigma2
-    return (1/2)*d**2 + (1/2)*r**2 + np.log(sigma2) + 0.91893853320467274178032973640561764
+    return (1/2)*d**2 + (1/2)*r**2 + np.log(sigma2) + 0.9189385332046728
 
 
 def kl_normal_normal(mu1, sigma1, mu2, sigma2, *, validate=True):
@@ -221,7 +223,7 @@ def entropy_mvn_tril(scale_tril, *, validate=True):
     l = _factor(scale_tril, "scale_tril", validate)
     d = l.shape[-1]
     half_log_det = np.sum(np.log(np.diagonal(l, axis1=-2, axis2=-1)), axis=-1)
-    return _result(1.41893853320467274178032973640561764*d + half_log_det)
+    return _result(1.4189385332046727*d + half_log_det)
 
 
 def kl_mvn_mvn(mu1, cov1, mu2, cov2, *, validate=True):

@@ -129,7 +129,7 @@ def test_every_c_function_names_its_derivation_and_formula(kernels, exports):
         assert derivation and formula, f"{name}:\n{comment}"
         assert derivation.group(1) in derivation_names
         assert derivation.group(1) == exports.ALL_DERIVATION.get(kernel, specs[kernel].derivation), (name, comment)
-        for _, term in specs[kernel].terms:
+        for term, _ in specs[kernel].terms:
             assert re.search(rf"\b{term} =", comment), f"{name}: the comment does not say what {term} is:\n{comment}"
         if checked.get(kernel) != formula.group(1):   # each group's comment once
             _assert_formula_is_result(kernel, derivation.group(1), formula.group(1), kernels)

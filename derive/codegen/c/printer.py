@@ -11,7 +11,8 @@ class KernelC99Printer(C99CodePrinter):
     - ``x**2`` and ``x**3`` print as bracketed products ``(x*x)``: exact, cheaper than
       ``pow``, and safe as a divisor;
     - π prints as a literal: ``M_PI`` is POSIX, not C99, and ``-std=c99`` hides it;
-    - floats print with 17 significant digits, enough to round-trip a double.
+    - floats print as the shortest literal that round-trips the double (Python's ``repr``);
+    - a Piecewise prints as one line of nested ``?:``, which compilers turn into selects.
     """
 
     def __init__(self, settings: dict | None = None) -> None:
@@ -22,6 +23,18 @@ class KernelC99Printer(C99CodePrinter):
             base = self._print(expr.base) if expr.base.is_Atom else f"({self._print(expr.base)})"
             return "(" + "*".join([base] * int(expr.exp)) + ")"
         return super()._print_Pow(expr)
+
+    def _print_Float(self, expr: sp.Float) -> str:
+        return repr(float(expr))
+
+    def _print_Piecewise(self, expr: sp.Piecewise) -> str:
+        *pieces, (otherwise, last) = expr.args
+        if last != sp.true:
+            raise ValueError(f"a Piecewise needs a final True branch to print as a select: {expr}")
+        text = self._print(otherwise)
+        for value, condition in reversed(pieces):
+            text = f"({self._print(condition)} ? {self._print(value)} : {text})"
+        return text
 
     def _print_Pi(self, expr: sp.Expr) -> str:
         return self._print(sp.Float(sp.pi.evalf(30), 30))

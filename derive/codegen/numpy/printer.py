@@ -5,14 +5,27 @@ from sympy.printing.numpy import NumPyPrinter
 
 
 class KernelNumPyPrinter(NumPyPrinter):
-    """SymPy's NumPy printer with two changes: ``np.log`` where SymPy writes ``numpy.log``
-    (the generated module imports numpy once as ``np``, as its users' code does), and
-    ``1/x`` rather than ``x**(-1.0)``."""
+    """SymPy's NumPy printer with these changes: ``np.log`` where SymPy writes ``numpy.log``
+    (the generated module imports numpy once as ``np``, as its users' code does); ``1/x``
+    rather than ``x**(-1.0)``; floats as the shortest literal that round-trips the double;
+    a Piecewise as nested ``np.where``."""
 
     def _print_Pow(self, expr, rational: bool = False) -> str:
         if expr.exp == -1:  # 1/x: numpy's power is several times slower than a division
             return f"1/{self.parenthesize(expr.base, 100)}"
         return super()._print_Pow(expr, rational=rational)
+
+    def _print_Float(self, expr) -> str:
+        return repr(float(expr))
+
+    def _print_Piecewise(self, expr) -> str:
+        *pieces, (otherwise, last) = expr.args
+        if last != True:  # noqa: E712  (SymPy's true)
+            raise ValueError(f"a Piecewise needs a final True branch: {expr}")
+        text = self._print(otherwise)
+        for value, condition in reversed(pieces):
+            text = f"np.where({self._print(condition)}, {self._print(value)}, {text})"
+        return text
 
     def _module_format(self, fqn: str, register: bool = True) -> str:
         if fqn.startswith("numpy."):

@@ -20,7 +20,9 @@ double $name(size_t d, $arrays)
         }
         for (j = 0; j < count; ++j) {
             const double sum = total + terms[j];
-            compensation += fabs(total) >= fabs(terms[j]) ? (total - sum) + terms[j] : (terms[j] - sum) + total;
+            if (isfinite(sum)) {  /* an infinite term makes the sum infinite, not NaN */
+                compensation += fabs(total) >= fabs(terms[j]) ? (total - sum) + terms[j] : (terms[j] - sum) + total;
+            }
             total = sum;
         }
     }

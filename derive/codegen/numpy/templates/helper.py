@@ -1,5 +1,6 @@
 
 
+@np.errstate(over="ignore", divide="ignore", invalid="ignore")  # both branches are computed everywhere
 def _$name($parameters):
     """$summary.
 
@@ -7,7 +8,7 @@ def _$name($parameters):
     recomputed by a series.
     """
 $far_locals
-    out = np.asarray($far, dtype=np.float64)
+    out = np.asarray($far, dtype=np.float64, order="C")  # C order: out.reshape(-1) is a view
     near = np.flatnonzero(np.abs($selector) < $bound)
     if near.size:
         $subset = [np.broadcast_to(a, out.shape).reshape(-1)[near] for a in ($subset)]
