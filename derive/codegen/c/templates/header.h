@@ -1,8 +1,8 @@
 /* $header
  *
  * $title
- * Every function below is printed from a derivation whose steps were checked
- * symbolically and numerically; the derivation is named in its comment.
+ * Every function below is printed from a derivation whose steps were all checked
+ * (numerically always, symbolically where SymPy could decide); its comment names it.
  *
  * Recommended flags: $flags
  * The kernels are correct with any standard-conforming flags, -O0 included.
