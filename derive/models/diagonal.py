@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from derive.models.placeholder import Placeholder
+
 from derive.models.normal import Normal
 
 D = sp.Symbol("D", integer=True, positive=True)
@@ -22,7 +24,7 @@ z_coordinates = sp.IndexedBase("z", real=True)
 
 
 @dataclass(frozen=True)
-class DiagonalNormal:
+class DiagonalNormal(Placeholder):
     """N(mean, diag(std²)) with ``mean``, ``std`` expressions in the index ``d``."""
 
     name: str
@@ -30,11 +32,8 @@ class DiagonalNormal:
     std: sp.Expr
 
     @property
-    def placeholder(self) -> sp.FunctionClass:
-        return sp.Function(self.name, real=True)
-
-    def at(self, x: sp.Basic = z_vector) -> sp.Expr:
-        return self.placeholder(x)
+    def variable(self) -> sp.Basic:
+        return z_vector
 
     @property
     def coordinate(self) -> Normal:

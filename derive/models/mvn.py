@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sympy as sp
+
+from derive.models.placeholder import Placeholder
 from sympy.matrices.expressions.matexpr import MatrixElement
 
 n = sp.Symbol("n", integer=True, positive=True)
@@ -21,18 +23,15 @@ def scalar(matrix_1x1: sp.MatrixExpr) -> sp.Expr:
 
 
 @dataclass(frozen=True)
-class MultivariateNormal:
+class MultivariateNormal(Placeholder):
     name: str
     mean: sp.MatrixSymbol
     cov: sp.MatrixSymbol
     factor: sp.MatrixSymbol
 
     @property
-    def placeholder(self) -> sp.FunctionClass:
-        return sp.Function(self.name, real=True)
-
-    def at(self, x: sp.Basic = z_vector) -> sp.Expr:
-        return self.placeholder(x)
+    def variable(self) -> sp.Basic:
+        return z_vector
 
     @property
     def parameters(self) -> tuple[sp.Expr, ...]:

@@ -10,12 +10,14 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from derive.models.placeholder import Placeholder
+
 z = sp.Symbol("z", real=True)
 """The integration variable shared by every univariate derivation."""
 
 
 @dataclass(frozen=True)
-class Normal:
+class Normal(Placeholder):
     """N(mean, std²) with a placeholder name (``q``, ``p``, …) used in write-ups."""
 
     name: str
@@ -23,12 +25,8 @@ class Normal:
     std: sp.Expr
 
     @property
-    def placeholder(self) -> sp.FunctionClass:
-        return sp.Function(self.name, real=True)
-
-    def at(self, x: sp.Expr = z) -> sp.Expr:
-        """The placeholder applied to ``x``: what a derivation writes as q(z)."""
-        return self.placeholder(x)
+    def variable(self) -> sp.Basic:
+        return z
 
     def density(self, x: sp.Expr = z) -> sp.Expr:
         return sp.exp(-((x - self.mean) ** 2) / (2 * self.std**2)) / sp.sqrt(2 * sp.pi * self.std**2)
