@@ -95,8 +95,8 @@ class ScaleTerm(SpecialFunction):
     parameters = (_sq, _sp_)
     far_locals = ((_r, _sq / _sp_),
                   # σ_q/σ_p below the normal range: rescale by 2⁹⁰⁰ before the log, so no digit is lost
-                  (_log_r, sp.Piecewise((sp.log(_sq * _TWO_900 / _sp_) - _LOG_TWO_900, _r < _TINY),
-                                        (sp.log(_r), True))))
+                  (_log_r, sp.log(sp.Piecewise((_sq * _TWO_900 / _sp_, _r < _TINY), (_r, True)))
+                   - sp.Piecewise((_LOG_TWO_900, _r < _TINY), (0, True))))
     far = sp.Piecewise((_r**2 / 2, _r > _HUGE),  # where r² overflows, ψ is r²/2 to every digit
                        ((_r**2 - 1) / 2 - _log_r, True))
     selector = _log_r

@@ -20,9 +20,12 @@ def _arrays(validate, positive, **params):
             shapes = ", ".join(f"{name} {a.shape}" for name, a in arrays.items())
             raise ValueError(f"shapes do not broadcast: {shapes}") from None
         for name, a in arrays.items():
-            if not np.all(np.isfinite(a)):
+            if a.size == 0:
+                continue
+            low, high = a.min(), a.max()  # NaN propagates through both; two passes, no temporaries
+            if not (np.isfinite(low) and np.isfinite(high)):
                 raise ValueError(f"{name} must be finite (got NaN or infinity)")
-            if name in positive and not np.all(a > 0):
+            if name in positive and not low > 0:
                 raise ValueError(f"{name} must be > 0")
     return tuple(arrays.values())
 
@@ -42,6 +45,11 @@ def _blocked(values, *arrays):
     for start in range(0, size, _BLOCK):
         out[start:start + _BLOCK] = values(*(a[start:start + _BLOCK] for a in flat))
     return out.reshape(shape)
+
+
+def _where_rare(condition, value, default):
+    """np.where(condition, value(), default), calling value() only if some element needs it."""
+    return np.where(condition, value(), default) if np.any(condition) else default
 
 
 def _result(value):
@@ -75,8 +83,8 @@ def _scale_term(sigma_q, sigma_p):
     recomputed by a series.
     """
     r = sigma_q/sigma_p
-    log_r = np.where(np.less(r, 1e-290), np.log(8.452712498170644e+270*sigma_q/sigma_p) - 623.8324625039508, np.log(r))
-    out = np.asarray(np.where(np.greater(r, 1e+150), (1/2)*r**2, -log_r + (1/2)*r**2 - 1/2), dtype=np.float64, order="C")  # C order: out.reshape(-1) is a view
+    log_r = -_where_rare(np.less(r, 1e-290), lambda: 623.8324625039508, 0) + np.log(_where_rare(np.less(r, 1e-290), lambda: 8.452712498170644e+270*sigma_q/sigma_p, r))
+    out = np.asarray(_where_rare(np.greater(r, 1e+150), lambda: (1/2)*r**2, -log_r + (1/2)*r**2 - 1/2), dtype=np.float64, order="C")  # C order: out.reshape(-1) is a view
     near = np.flatnonzero(np.abs(log_r) < 0.6190392084062234)
     if near.size:
         sigma_q, sigma_p = [np.broadcast_to(a, out.shape).reshape(-1)[near] for a in (sigma_q, sigma_p)]

@@ -8,7 +8,8 @@ class KernelNumPyPrinter(NumPyPrinter):
     """SymPy's NumPy printer with these changes: ``np.log`` where SymPy writes ``numpy.log``
     (the generated module imports numpy once as ``np``, as its users' code does); ``1/x``
     rather than ``x**(-1.0)``; floats as the shortest literal that round-trips the double;
-    a Piecewise as nested ``np.where``."""
+    a Piecewise as ``_where_rare`` (the module's ``np.where`` that computes a branch only
+    when some element takes it: our branches are for the ends of the double range)."""
 
     def _print_Pow(self, expr, rational: bool = False) -> str:
         if expr.exp == -1:  # 1/x: numpy's power is several times slower than a division
@@ -24,7 +25,7 @@ class KernelNumPyPrinter(NumPyPrinter):
             raise ValueError(f"a Piecewise needs a final True branch: {expr}")
         text = self._print(otherwise)
         for value, condition in reversed(pieces):
-            text = f"np.where({self._print(condition)}, {self._print(value)}, {text})"
+            text = f"_where_rare({self._print(condition)}, lambda: {self._print(value)}, {text})"
         return text
 
     def _module_format(self, fqn: str, register: bool = True) -> str:

@@ -20,9 +20,12 @@ def _arrays(validate, positive, **params):
             shapes = ", ".join(f"{name} {a.shape}" for name, a in arrays.items())
             raise ValueError(f"shapes do not broadcast: {shapes}") from None
         for name, a in arrays.items():
-            if not np.all(np.isfinite(a)):
+            if a.size == 0:
+                continue
+            low, high = a.min(), a.max()  # NaN propagates through both; two passes, no temporaries
+            if not (np.isfinite(low) and np.isfinite(high)):
                 raise ValueError(f"{name} must be finite (got NaN or infinity)")
-            if name in positive and not np.all(a > 0):
+            if name in positive and not low > 0:
                 raise ValueError(f"{name} must be > 0")
     return tuple(arrays.values())
 
@@ -42,6 +45,11 @@ def _blocked(values, *arrays):
     for start in range(0, size, _BLOCK):
         out[start:start + _BLOCK] = values(*(a[start:start + _BLOCK] for a in flat))
     return out.reshape(shape)
+
+
+def _where_rare(condition, value, default):
+    """np.where(condition, value(), default), calling value() only if some element needs it."""
+    return np.where(condition, value(), default) if np.any(condition) else default
 
 
 def _result(value):
