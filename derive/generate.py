@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import nullcontext
-from multiprocessing import get_context
+from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 
 from derive import codegen, derivations
@@ -36,6 +36,7 @@ def build_all(progress: Progress = lambda _: None, parallel: bool = True) -> lis
     are CPU-bound, and the machines we run on have two cores.
     """
     entries = derivations.entries()
+    parallel = parallel and "fork" in get_all_start_methods()  # elsewhere: one process, the same files
     with ProcessPoolExecutor(1, mp_context=get_context("fork")) if parallel else nullcontext() as pool:
         remote = pool.submit(_build_family, PARALLEL_FAMILY) if pool else None
         for index, entry in enumerate(entries, 1):
@@ -68,26 +69,23 @@ def kernels(progress: Progress = lambda _: None) -> dict[Path, str]:
     return out
 
 
-def notebooks(built: list[Derivation], numpy_module: str, progress: Progress = lambda _: None) -> dict[Path, str]:
-    """The teaching notebooks, unexecuted; ``numpy_module`` is the generated kernels' text, which
-    decides the kernel cells a notebook gets."""
+def notebooks(built: list[Derivation], progress: Progress = lambda _: None) -> dict[Path, str]:
+    """The teaching notebooks, unexecuted; the published kernels decide the kernel cells they get."""
     progress("writing notebooks")
-    return {NOTEBOOKS / name: text for name, text in notebook.render_all(built, numpy_module).items()}
+    return {NOTEBOOKS / name: text for name, text in notebook.render_all(built, codegen.kernel_names()).items()}
 
 
 def render_all(progress: Progress = lambda _: None) -> dict[Path, str]:
     """Every generated file's relative path and content; nothing is written."""
     built = build_all(progress)
     files = {**writeups(built), **kernels(progress)}
-    files.update(notebooks(built, files[notebook.NUMPY_MODULE], progress))
+    files.update(notebooks(built, progress))
     return dict(sorted(files.items()))
 
 
 def render_notebooks(progress: Progress = lambda _: None) -> dict[Path, str]:
     """Only the notebooks (``derive notebooks``): the same bytes ``render_all`` gives them."""
-    built = build_all(progress)
-    numpy_module = codegen.render("numpy")[notebook.NUMPY_MODULE.name]
-    return notebooks(built, numpy_module, progress)
+    return notebooks(build_all(progress), progress)
 
 
 def _orphans(root: Path, files: dict[Path, str]) -> list[Path]:

@@ -9,6 +9,12 @@ LANGUAGES = ("c", "numpy")
 DEFAULT_PREFIX = {"c": "derive_", "numpy": ""}
 
 
+def kernel_names() -> frozenset[str]:
+    """The public functions of the generated numpy module, from the specs it is printed from."""
+    return frozenset(name for spec in kernels.SPECS for name in (
+        (spec.name, f"{spec.name}_tril") if spec.reduction == "cholesky" else (spec.name,)))
+
+
 def render(language: str, prefix: str | None = None, names: list[str] | None = None) -> dict[str, str]:
     """``{file name: text}`` for the kernels ``names`` (all by default) in ``language``.
 

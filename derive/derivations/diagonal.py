@@ -56,7 +56,7 @@ def _marginalise(expr: sp.Expr, context: Context) -> sp.Expr:
 
 
 FACTORISE = Rule("the densities factorise", r"q(z) = \prod_{d=1}^{D} q_d(z_d)", _factorise)
-SUM_OUT = Rule("linearity of the integral", r"\int \sum_d f_d\,dz = \sum_d \int f_d\,dz", _sum_out)
+SUM_OUT = Rule("exchange the sum and the integral", r"\int \sum_d f_d\,dz = \sum_d \int f_d\,dz", _sum_out)
 MARGINALISE = Rule("marginalise", r"\int_{\mathbb{R}^D} q(z) f(z_d)\,dz = \int_{\mathbb{R}} q_d(z_d) f(z_d)\,dz_d",
                    _marginalise)
 

@@ -59,7 +59,7 @@ def _normalisation(expr: sp.Expr, context: Context) -> sp.Expr:
     return expr.xreplace({_integral(model.at()): sp.Integer(1) for model in context.models})
 
 
-NORMALISATION = Rule("∫ q = 1", r"\int q(z)\,dz = 1", _normalisation)
+INTEGRATES_TO_ONE = Rule("∫ q = 1", r"\int q(z)\,dz = 1", _normalisation)
 QUADRATIC_FORM = Rule("E_q[(z − m)ᵀA(z − m)] = tr(AΣ) + (μ − m)ᵀA(μ − m)",
                       r"\mathbb{E}_q[(z - m)^T A (z - m)] = \operatorname{tr}(A\Sigma) + (\mu - m)^T A (\mu - m)",
                       _expected_quadratic_form)
@@ -124,7 +124,7 @@ def entropy_mvn(name: str, title: str) -> Derivation:
     builder.apply(EXPAND_LOG_DENSITY, "log q(z) = −½ log det(2πΣ) − ½ (z − μ)ᵀΣ⁻¹(z − μ)")
     builder.apply(LINEARITY, "integrate the two terms separately")
     builder.apply(PULL_CONSTANTS, "log det(2πΣ) does not depend on z")
-    builder.apply(NORMALISATION, "q integrates to one")
+    builder.apply(INTEGRATES_TO_ONE, "q integrates to one")
     builder.apply(expected_quadratic_form_rule(), "with A = Σ⁻¹ and m = μ: tr(Σ⁻¹Σ) = tr(Iₙ) = n")
     builder.to(sp.log(sp.Determinant(2 * sp.pi * sp.E * q.cov)) / 2, LOG_ALGEBRA,
                "n/2 = ½ log eⁿ and det(cΣ) = cⁿ det Σ: H = ½ log det(2πeΣ)")
@@ -147,7 +147,7 @@ def cross_entropy_mvn(name: str, title: str) -> Derivation:
     builder.apply(EXPAND_LOG_DENSITY, "log p(z) = −½ log det(2πΣ₂) − ½ (z − μ₂)ᵀΣ₂⁻¹(z − μ₂)")
     builder.apply(LINEARITY, "integrate the two terms separately")
     builder.apply(PULL_CONSTANTS, "log det(2πΣ₂) does not depend on z")
-    builder.apply(NORMALISATION, "q integrates to one")
+    builder.apply(INTEGRATES_TO_ONE, "q integrates to one")
     builder.apply(expected_quadratic_form_rule(), "with A = Σ₂⁻¹ and m = μ₂")
     return builder.build()
 

@@ -53,7 +53,6 @@ KERNELSPEC = {"display_name": "Python 3", "language": "python", "name": "python3
 _TEMPLATES = files("derive.emit") / "templates" / "notebook"
 _HEADER = re.compile(r"^%%\s*(\S+)(.*)$")
 _PLACEHOLDER = re.compile(r"\{\{\s*([\w:.-]+)\s*\}\}")
-_PUBLIC_FUNCTION = re.compile(r"^def ([A-Za-z]\w*)\(", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -64,8 +63,8 @@ class Sources:
     kernels: frozenset[str]
 
     @classmethod
-    def of(cls, built: list[Derivation], numpy_module: str) -> Sources:
-        return cls({d.name: d for d in built}, kernel_names(numpy_module))
+    def of(cls, built: list[Derivation], kernels: frozenset[str]) -> Sources:
+        return cls({d.name: d for d in built}, kernels)
 
 
 @dataclass(frozen=True)
@@ -85,15 +84,9 @@ class _Block:
         return [w for w in self.words if "=" not in w]
 
 
-def kernel_names(numpy_module: str) -> frozenset[str]:
-    """The public functions the generated numpy module defines: ``def name(`` at the start of a
-    line in its text (read, not imported: rendering must not execute generated code)."""
-    return frozenset(_PUBLIC_FUNCTION.findall(numpy_module))
-
-
-def render_all(built: list[Derivation], numpy_module: str) -> dict[str, str]:
+def render_all(built: list[Derivation], kernels: frozenset[str]) -> dict[str, str]:
     """``{"<name>.ipynb": text}`` for every notebook, unexecuted."""
-    sources = Sources.of(built, numpy_module)
+    sources = Sources.of(built, kernels)
     return {f"{name}.ipynb": writes(build(name, sources)) for name in NOTEBOOKS}
 
 

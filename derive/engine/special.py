@@ -64,7 +64,7 @@ class SpecialFunction(sp.Function):
         return self.definition(*self.args)._eval_evalf(prec)
 
 
-_sq, _sp_ = sp.symbols("sigma_q sigma_p", positive=True)
+_sigma_q, _sigma_p = sp.symbols("sigma_q sigma_p", positive=True)
 _r, _log_r, _w = sp.Symbol("r", positive=True), sp.Symbol("log_r", real=True), sp.Symbol("w", nonnegative=True)
 _s, _x = sp.Symbol("s", real=True), sp.Symbol("x", real=True)
 _delta = sp.Symbol("delta", real=True)
@@ -92,16 +92,16 @@ class ScaleTerm(SpecialFunction):
     latex_name = r"\psi"
     latex_definition = r"\tfrac12\left(r^2 - 1\right) - \log r,\ r = \sigma_q / \sigma_p"
     summary = "psi(sigma_q, sigma_p) = (r^2 - 1)/2 - log(r), r = sigma_q/sigma_p"
-    parameters = (_sq, _sp_)
-    far_locals = ((_r, _sq / _sp_),
+    parameters = (_sigma_q, _sigma_p)
+    far_locals = ((_r, _sigma_q / _sigma_p),
                   # σ_q/σ_p below the normal range: rescale by 2⁹⁰⁰ before the log, so no digit is lost
-                  (_log_r, sp.log(sp.Piecewise((_sq * _TWO_900 / _sp_, _r < _TINY), (_r, True)))
+                  (_log_r, sp.log(sp.Piecewise((_sigma_q * _TWO_900 / _sigma_p, _r < _TINY), (_r, True)))
                    - sp.Piecewise((_LOG_TWO_900, _r < _TINY), (0, True))))
     far = sp.Piecewise((_r**2 / 2, _r > _HUGE),  # where r² overflows, ψ is r²/2 to every digit
                        ((_r**2 - 1) / 2 - _log_r, True))
     selector = _log_r
     bound = sp.log(sp.Rational(13, 7))
-    near_locals = ((_delta, (_sq - _sp_) / _sp_), (_s, _delta / (2 + _delta)), (_w, _s**2),
+    near_locals = ((_delta, (_sigma_q - _sigma_p) / _sigma_p), (_s, _delta / (2 + _delta)), (_w, _s**2),
                    (_w2, _w**2), (_w4, _w2**2), (_w8, _w4**2))
     near = (_delta**2 * (2 - _s) / 2
             - 2 * _s * _w * estrin([sp.Rational(1, 2 * k + 3) for k in range(SCALE_TERMS)], [_w, _w2, _w4, _w8]))
