@@ -30,9 +30,9 @@ def estrin(coefficients: list[sp.Expr], powers: list[sp.Symbol]) -> sp.Expr:
     for power in powers:
         if len(terms) == 1:
             break
-        terms += [sp.Integer(0)] * (len(terms) % 2)
-        terms = [sp.Add(terms[i], sp.Mul(power, terms[i + 1], evaluate=False), evaluate=False)
-                 for i in range(0, len(terms), 2)]
+        paired = [sp.Add(terms[i], sp.Mul(power, terms[i + 1], evaluate=False), evaluate=False)
+                  for i in range(0, len(terms) - 1, 2)]
+        terms = paired + terms[len(paired) * 2:]  # an odd one out waits for the next level
     (single,) = terms
     return single
 

@@ -47,14 +47,14 @@ def _signature(kernel: Kernel, prefix: str) -> str:
 
 def _helper(function: type[SpecialFunction], prefix: str, printer: KernelC99Printer) -> str:
     def assignments(pairs: tuple) -> str:
-        return "\n".join(f"    const double {printer.doprint(s)} = {printer.doprint(e)};" for s, e in pairs)
+        return "".join(f"    const double {printer.doprint(s)} = {printer.doprint(e)};\n" for s, e in pairs)
     return _template("helper.c").substitute(
         summary=function.summary, name=prefix + function.helper_name,
         parameters=", ".join(f"const double {printer.doprint(p)}" for p in function.parameters),
         far_locals=assignments(function.far_locals), far=printer.doprint(function.far),
         near_locals=assignments(function.near_locals), near=printer.doprint(function.near),
         selector=printer.doprint(function.selector), bound=printer.doprint(sp.Float(function.bound.evalf(30), 30))
-    ).replace("\n\n    const double near", "\n    const double near").replace("{\n\n", "{\n").rstrip("\n")
+    ).rstrip("\n")
 
 
 def _function(kernel: Kernel, prefix: str, printer: KernelC99Printer) -> str:

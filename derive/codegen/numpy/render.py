@@ -21,7 +21,7 @@ def check_prefix(prefix: str) -> None:
 
 def _helper(function: type[SpecialFunction], printer: KernelNumPyPrinter) -> str:
     def assignments(pairs: tuple, indent: str) -> str:
-        return "\n".join(f"{indent}{printer.doprint(s)} = {printer.doprint(e)}" for s, e in pairs)
+        return "".join(f"{indent}{printer.doprint(s)} = {printer.doprint(e)}\n" for s, e in pairs)
     parameters = ", ".join(printer.doprint(p) for p in function.parameters)
     return _template("helper.py").substitute(
         name=function.helper_name, parameters=parameters + ("," if len(function.parameters) == 1 else ""),
@@ -33,7 +33,7 @@ def _helper(function: type[SpecialFunction], printer: KernelNumPyPrinter) -> str
         far=printer.doprint(function.far), selector=printer.doprint(function.selector),
         bound=printer.doprint(sp.Float(function.bound.evalf(30), 17)),
         near_locals=assignments(function.near_locals, "        "), near=printer.doprint(function.near)
-    ).replace("\n\n    out =", "\n    out =").replace("\n\n        out[near]", "\n        out[near]")
+    )
 
 
 def _function(kernel: Kernel, prefix: str, printer: KernelNumPyPrinter) -> str:
@@ -44,14 +44,14 @@ def _function(kernel: Kernel, prefix: str, printer: KernelNumPyPrinter) -> str:
     names = [p.name for p in kernel.spec.parameters]
     scales = [f'"{p.name}"' for p in kernel.scales]
     positive = ", ".join(scales) + ("," if len(scales) == 1 else "")
-    body = [f"    {printer.doprint(t)} = {printer.doprint(e)}" for t, e in kernel.temporaries]
+    body = [f"    {printer.doprint(t)} = {printer.doprint(e)}\n" for t, e in kernel.temporaries]
     skeleton = "function_sum.py" if kernel.spec.reduction == "sum" else "function.py"
     return _template(skeleton).substitute(
         name=prefix + kernel.spec.name, parameters=", ".join(names), summary=kernel.spec.summary,
         latex=kernel.formula_latex, derivation=kernel.spec.derivation, ops=kernel.ops,
         unpack=", ".join(names) + ("," if len(names) == 1 else ""), positive=positive,
-        keywords=", ".join(f"{n}={n}" for n in names), body="\n".join(body),
-        output=printer.doprint(kernel.output)).replace("\n\n    return", "\n    return")
+        keywords=", ".join(f"{n}={n}" for n in names), body="".join(body),
+        output=printer.doprint(kernel.output))
 
 
 def render(kernels: list[Kernel], prefix: str = "", module: str = "derive_gaussian") -> dict[str, str]:

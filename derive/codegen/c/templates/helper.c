@@ -3,9 +3,7 @@
  * Both are computed and one is selected, so the loops that call it stay branch-free. */
 static inline double $name($parameters)
 {
-$far_locals
-    const double far = $far;
-$near_locals
-    const double near = $near;
+$far_locals    const double far = $far;
+$near_locals    const double near = $near;
     return fabs($selector) < $bound ? near : far;
 }

@@ -12,5 +12,4 @@ def $name($parameters, *, validate=True):
 
 
 def _${name}_values($parameters):
-$body
-    return $output
+$body    return $output

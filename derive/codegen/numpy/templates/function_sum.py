@@ -8,5 +8,4 @@ def $name($parameters, *, validate=True):
     Printed from the derivation ``$derivation`` ($ops operations per term).
     """
     $unpack = _arrays(validate, ($positive), $keywords)
-$body
-    return _result(np.sum($output, axis=-1))
+$body    return _result(np.sum($output, axis=-1))

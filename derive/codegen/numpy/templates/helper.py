@@ -7,11 +7,9 @@ def _$name($parameters):
     The formula everywhere; where |$selector| < $bound it cancels, so those elements are
     recomputed by a series.
     """
-$far_locals
-    out = np.asarray($far, dtype=np.float64, order="C")  # C order: out.reshape(-1) is a view
+$far_locals    out = np.asarray($far, dtype=np.float64, order="C")  # C order: out.reshape(-1) is a view
     near = np.flatnonzero(np.abs($selector) < $bound)
     if near.size:
         $subset = [np.broadcast_to(a, out.shape).reshape(-1)[near] for a in ($subset)]
-$near_locals
-        out.reshape(-1)[near] = $near
+$near_locals        out.reshape(-1)[near] = $near
     return out
