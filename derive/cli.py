@@ -112,12 +112,13 @@ def _notebooks(out: Path | None, execute: bool) -> int:
     files = generate.render_notebooks(progress=(lambda line: print(line, file=sys.stderr)) if tty else (lambda _: None))
     texts = {relative.name: text for relative, text in files.items()}
     if execute:
+        from derive import execute as runner
         from derive.emit import notebook
 
         if tty:
             print(f"executing {len(texts)} notebooks", file=sys.stderr)
-        outcomes = notebook.execute_all({name: notebook.reads(text) for name, text in texts.items()},
-                                        root / generate.NOTEBOOKS)
+        outcomes = runner.execute_all({name: notebook.reads(text) for name, text in texts.items()},
+                                       root / generate.NOTEBOOKS)
         failed = [f"{name}: {outcome}" for name, outcome in outcomes.items() if isinstance(outcome, Exception)]
         if failed:
             print(f"derive: error: {'; '.join(failed)}", file=sys.stderr)

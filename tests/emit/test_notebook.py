@@ -12,7 +12,7 @@ import nbformat
 import pytest
 
 import derive
-from derive import codegen, generate
+from derive import codegen, execute, generate
 from derive.emit import notebook
 from derive.emit.printing import latex
 from tests.helpers import REPO, assert_one_line_usage_error, assert_same_text, run_main
@@ -301,7 +301,7 @@ class TestCommand:
                 nb.cells[1].outputs = [nbformat.v4.new_output("stream", text="ran\n")]
                 executed[name] = nb
             return executed
-        monkeypatch.setattr(notebook, "execute_all", fake_execute_all)
+        monkeypatch.setattr(execute, "execute_all", fake_execute_all)
         status, out, err = run_main(capsys, "notebooks", "--execute", "--out", str(tmp_path / "site"))
         assert status == 0, err
         assert seen["working_dir"] == generate.repository_root() / "notebooks"
@@ -311,8 +311,8 @@ class TestCommand:
 
     def test_a_failing_notebook_exits_1_naming_it(self, capsys, tmp_path, monkeypatch):
         def failing(notebooks, working_dir, *args, **kwargs):
-            return {name: notebook.NotebookFailed("cell 7: ZeroDivisionError: division by zero") for name in notebooks}
-        monkeypatch.setattr(notebook, "execute_all", failing)
+            return {name: execute.NotebookFailed("cell 7: ZeroDivisionError: division by zero") for name in notebooks}
+        monkeypatch.setattr(execute, "execute_all", failing)
         status, out, err = run_main(capsys, "notebooks", "--execute", "--out", str(tmp_path))
         assert status == 1
         assert len(err.splitlines()) == 1 and "entropy.ipynb: cell 7: ZeroDivisionError" in err
