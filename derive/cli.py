@@ -13,7 +13,8 @@ from pathlib import Path
 
 from derive import derivations
 from derive.emit import json, latex, markdown, text
-from derive.files import OutputError, write_atomically
+from derive.engine import StepRejected
+from derive.files import OutputError, write_all_atomically
 
 FORMATS = {"text": text.render, "latex": latex.standalone, "markdown": markdown.render, "json": json.render}
 
@@ -124,10 +125,13 @@ def _notebooks(out: Path | None, execute: bool) -> int:
             print(f"derive: error: {'; '.join(failed)}", file=sys.stderr)
             return 1
         texts = {name: notebook.writes(executed) for name, executed in outcomes.items()}
-    folder = out if out is not None else root / generate.NOTEBOOKS
+    return _write_listed(out if out is not None else root / generate.NOTEBOOKS, texts)
+
+
+def _write_listed(folder: Path, texts: dict[str, str]) -> int:
+    """Write every file (all staged before any is replaced) and list what was written."""
     try:
-        for name, text in texts.items():
-            write_atomically(folder / name, text)
+        write_all_atomically({folder / name: text for name, text in texts.items()})
     except OutputError as error:
         raise UsageError(str(error)) from None
     for name in texts:
@@ -158,14 +162,7 @@ def _codegen(language: str, names: list[str], prefix: str | None, out: Path) -> 
         raise UsageError(f"unknown kernel {error.args[0]} (known: {known})") from None
     except ValueError as error:
         raise UsageError(str(error)) from None
-    try:
-        for name, text in files.items():
-            write_atomically(out / name, text)
-    except OutputError as error:
-        raise UsageError(str(error)) from None
-    for name in files:
-        print(out / name)
-    return 0
+    return _write_listed(out, files)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

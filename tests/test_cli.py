@@ -197,3 +197,17 @@ class TestGenerate:
         for path in tmp_path.rglob("*"):
             if path.is_file():  # whatever was written is whole
                 assert path.read_bytes() == rendered[path.relative_to(tmp_path)].encode("utf-8")
+
+
+def test_a_rejected_step_during_generate_exits_1_with_one_line(monkeypatch, capsys):
+    """A derivation that fails its check stops generate before anything is written."""
+    from derive import generate
+    from derive.cli import main
+    from derive.engine import StepRejected
+
+    def reject(*args, **kwargs):
+        raise StepRejected("derivation 'kl-normal-normal', step 3 (pull constants out): rejected by the numeric check")
+    monkeypatch.setattr(generate, "render_all", reject)
+    assert main(["generate", "--check"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "step 3 (pull constants out)" in err and "Traceback" not in err

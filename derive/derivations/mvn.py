@@ -12,7 +12,7 @@ import sympy as sp
 from derive.derivations.citation import cite
 from derive.derivations.registry import publish
 from derive.engine import Context, Derivation, DerivationBuilder, Rule
-from derive.engine.rules import (ALGEBRA, EXPAND_LOG_DENSITY, LINEARITY, LOG_ALGEBRA, LOG_OF_QUOTIENT,
+from derive.engine.rules import (EXPAND_LOG_DENSITY, LINEARITY, LOG_ALGEBRA, LOG_OF_QUOTIENT,
                                  PULL_CONSTANTS, STABLE_FORM)
 from derive.models.mvn import MultivariateNormal, mvn_1, mvn_2, mvn_single, n, scalar, z_vector
 
