@@ -8,4 +8,8 @@ def $name($parameters, *, validate=True):
     Printed from the derivation ``$derivation`` ($ops operations per term).
     """
     $unpack = _arrays(validate, ($positive), $keywords)
-$body    return _result(np.sum($output, axis=-1))
+    return _result(_summed_rows(_${name}_terms, $parameters))
+
+
+def _${name}_terms($parameters):
+$body    return $output

@@ -47,6 +47,19 @@ def _blocked(values, *arrays):
     return out.reshape(shape)
 
 
+def _summed_rows(terms, *arrays):
+    """Σ over the last axis of ``terms(*arrays)``, a block of rows at a time (as ``_blocked``)."""
+    shape = np.broadcast_shapes(*(a.shape for a in arrays))
+    if int(np.prod(shape)) <= _BLOCK or len(shape) < 2:
+        return np.sum(terms(*arrays), axis=-1)
+    rows = [np.broadcast_to(a, shape).reshape(-1, shape[-1]) for a in arrays]
+    out = np.empty(len(rows[0]))
+    step = max(1, _BLOCK // shape[-1])
+    for start in range(0, len(out), step):
+        out[start:start + step] = np.sum(terms(*(a[start:start + step] for a in rows)), axis=-1)
+    return out.reshape(shape[:-1])
+
+
 def _where_rare(condition, value, default):
     """np.where(condition, value(), default), calling value() only if some element needs it."""
     return np.where(condition, value(), default) if np.any(condition) else default
