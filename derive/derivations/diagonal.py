@@ -71,11 +71,13 @@ def _reduce_to_coordinates(builder: DerivationBuilder) -> None:
     builder.apply(MARGINALISE, "in the d-th term the other D − 1 coordinates integrate to one")
 
 
-def _indexed(q: DiagonalNormal, p: DiagonalNormal | None, univariate_q, univariate_p=None) -> dict:
-    rename = {univariate_q[0]: q.mean, univariate_q[1]: q.std, z: z_d}
-    if univariate_p:
-        rename.update({univariate_p[0]: p.mean, univariate_p[1]: p.std})
-    return rename
+def _kl_builder(name: str, title: str, q: DiagonalNormal, p: DiagonalNormal, summary: str) -> DerivationBuilder:
+    """KL(q ‖ p) = ∫ q log(q/p) over ℝᴰ, already reduced to a sum of one-dimensional integrals."""
+    builder = DerivationBuilder(name, title, _context(q, p, r"\mathrm{KL}(q \,\|\, p)"),
+                                _joint_integral(q.at() * sp.log(q.at() / p.at())),
+                                "KL(q ‖ p) = ∫ q log(q/p) over all D coordinates", summary=summary)
+    _reduce_to_coordinates(builder)
+    return builder
 
 
 @publish("entropy-diag-normal", "Entropy of a diagonal normal in D dimensions")
@@ -95,10 +97,7 @@ def entropy_diag(name: str, title: str) -> Derivation:
 @publish("kl-diag-normal-std-normal", "KL divergence of a diagonal normal from the standard normal")
 def kl_diag_std(name: str, title: str) -> Derivation:
     q, p = diagonal(), diagonal_standard()
-    builder = DerivationBuilder(name, title, _context(q, p, r"\mathrm{KL}(q \,\|\, p)"),
-                                _joint_integral(q.at() * sp.log(q.at() / p.at())), "KL(q ‖ p) = ∫ q log(q/p) over all D coordinates",
-                                summary="KL(q ‖ p) for q = N(μ, diag(σ_d²)), p = N(0, I): the VAE regulariser")
-    _reduce_to_coordinates(builder)
+    builder = _kl_builder(name, title, q, p, "KL(q ‖ p) for q = N(μ, diag(σ_d²)), p = N(0, I): the VAE regulariser")
     builder.apply(cite(kl_std_normal(), {mu: mu_d[d], sigma: sigma_d[d], z: z_d}),
                   "each term is the univariate KL from N(0, 1), with μ_d and σ_d")
     builder.to(sp.Sum(mu_d[d] ** 2 / 2 + ScaleTerm(sigma_d[d], 1), (d, 1, D)), STABLE_FORM,
@@ -110,11 +109,8 @@ def kl_diag_std(name: str, title: str) -> Derivation:
                                              "in log-variances")
 def kl_diag_std_logvar(name: str, title: str) -> Derivation:
     q, p = diagonal_logvar(), diagonal_standard()
-    builder = DerivationBuilder(name, title, _context(q, p, r"\mathrm{KL}(q \,\|\, p)"),
-                                _joint_integral(q.at() * sp.log(q.at() / p.at())), "KL(q ‖ p) = ∫ q log(q/p) over all D coordinates",
-                                summary="KL(q ‖ p) for q = N(μ, diag(exp ℓ_d)), p = N(0, I), with ℓ_d = log σ_d² "
-                                        "as a VAE encoder outputs it")
-    _reduce_to_coordinates(builder)
+    builder = _kl_builder(name, title, q, p, "KL(q ‖ p) for q = N(μ, diag(exp ℓ_d)), p = N(0, I), "
+                                             "with ℓ_d = log σ_d² as a VAE encoder outputs it")
     builder.apply(cite(kl_std_normal(), {mu: mu_d[d], sigma: q.std, z: z_d}),
                   "each term is the univariate KL from N(0, 1), with μ_d and σ_d = exp(ℓ_d / 2)")
     ell = logvar_d[d]
@@ -129,10 +125,7 @@ def kl_diag_std_logvar(name: str, title: str) -> Derivation:
 @publish("kl-diag-normal-diag-normal", "KL divergence between two diagonal normals")
 def kl_diag_diag(name: str, title: str) -> Derivation:
     q, p = diagonal_1(), diagonal_2()
-    builder = DerivationBuilder(name, title, _context(q, p, r"\mathrm{KL}(q \,\|\, p)"),
-                                _joint_integral(q.at() * sp.log(q.at() / p.at())), "KL(q ‖ p) = ∫ q log(q/p) over all D coordinates",
-                                summary="KL(q ‖ p) for q = N(μ₁, diag(σ₁_d²)), p = N(μ₂, diag(σ₂_d²))")
-    _reduce_to_coordinates(builder)
+    builder = _kl_builder(name, title, q, p, "KL(q ‖ p) for q = N(μ₁, diag(σ₁_d²)), p = N(μ₂, diag(σ₂_d²))")
     builder.apply(cite(kl_general(), {mu1: mu1_d[d], sigma1: sigma1_d[d], mu2: mu2_d[d], sigma2: sigma2_d[d],
                                       z: z_d}),
                   "each term is the univariate KL between N(μ₁_d, σ₁_d²) and N(μ₂_d, σ₂_d²)")

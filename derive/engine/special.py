@@ -14,14 +14,6 @@ from sympy.codegen.cfunctions import expm1
 Assignments = tuple[tuple[sp.Symbol, sp.Expr], ...]
 
 
-def horner(coefficients: list[sp.Expr], w: sp.Symbol) -> sp.Expr:
-    """c₀ + w(c₁ + w(c₂ + …)), built unevaluated so printers keep the nesting."""
-    poly = coefficients[-1]
-    for c in reversed(coefficients[:-1]):
-        poly = sp.Add(c, sp.Mul(w, poly, evaluate=False), evaluate=False)
-    return poly
-
-
 def estrin(coefficients: list[sp.Expr], powers: list[sp.Symbol]) -> sp.Expr:
     """Σ cₖ wᵏ by Estrin's scheme, given ``powers`` = [w, w², w⁴, …]: pairs c₂ᵢ + c₂ᵢ₊₁w, then pairs of
     those with w², and so on.  The same sum as Horner's rule with a dependency chain of log₂ of
