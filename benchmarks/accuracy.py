@@ -54,6 +54,22 @@ def ref_cross_entropy_normal_normal(m1: float, s1: float, m2: float, s2: float) 
 
 # ---- hard input grids ----
 
+def switch_ratios() -> list[float]:
+    """σ_q/σ_p on both sides of every point where the kernels change method: the ends of the
+    series' range (7/13 and 13/7), where r = 2ᵏm changes k (m = √2), and the bottom of the
+    normal range (below it the batched C loop recomputes an element by the scalar code)."""
+    edges = [7 / 13, 13 / 7] + [2.0**0.5 * 2.0**k for k in (-1000, -500, -60, -3, -2, -1, 0, 1, 2, 3, 60, 500, 1000)]
+    edges.append(2.0**-1022)
+    ratios = []
+    for edge in edges:
+        below = above = edge
+        for _ in range(2):
+            below, above = np.nextafter(below, 0.0), np.nextafter(above, np.inf)
+            ratios += [float(below), float(above)]
+        ratios.append(float(edge))
+    return ratios
+
+
 def grid_kl_normal_normal() -> np.ndarray:
     """σ₁/σ₂ = 1 ± ε at scales 1e-300…1e300; tiny to huge mean gaps; equal distributions."""
     rows = []
@@ -68,7 +84,10 @@ def grid_kl_normal_normal() -> np.ndarray:
         rows.append((scale, scale, scale, scale))
     # scale ratios at the ends of the double range: r² overflows, or σ₁/σ₂ is subnormal or 0
     rows += [(0.0, 1.5e308, 0.0, 1e308), (0.0, 1e200, 0.0, 1e-200), (0.0, 1e-200, 0.0, 1e200),
-             (0.0, 1e-320, 0.0, 1.0), (1.0, 1e-310, -1.0, 1e10), (0.0, 3e-308, 0.0, 7e-308)]
+             (0.0, 1e-320, 0.0, 1.0), (1.0, 1e-310, -1.0, 1e10), (0.0, 3e-308, 0.0, 7e-308),
+             (0.0, 1e-320, 0.0, 2e-320), (0.0, 5e-324, 0.0, 5e-324), (0.0, 1.5e-320, 1e-320, 1e-320)]
+    rows += [(0.5 * scale, ratio * scale, 0.0, scale) for ratio in switch_ratios() for scale in (1.0, 1e-300, 1e300)
+             if np.isfinite(ratio * scale) and ratio * scale > 0]
     rng = np.random.default_rng(20261127)
     for _ in range(200):
         s1, s2 = 10.0 ** rng.uniform(-3, 3, 2)
@@ -80,6 +99,7 @@ def grid_kl_normal_std_normal() -> np.ndarray:
     rows = [(mu, 1 + sign * eps) for eps in EPSILONS for sign in (1, -1) for mu in (0.0, 1e-8, 1e-4, 0.5)]
     rows += [(mu, s) for s in (1e-300, 1e-150, 1e-10, 1e-3, 0.5, 2.0, 1e3, 1e10, 1e100)
              for mu in (0.0, 1e-12, 1.0, 1e3)]
+    rows += [(mu, s) for s in switch_ratios() + [1e-310, 5e-324] for mu in (0.0, 1e-3)]
     rng = np.random.default_rng(7)
     rows += [(rng.normal() * 3, 10.0 ** rng.uniform(-3, 3)) for _ in range(200)]
     return np.array(rows)

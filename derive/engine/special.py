@@ -1,13 +1,17 @@
-"""Special functions that stable forms use: exact definitions for the checker, two-branch
-recipes for the printers.
+"""Special functions that stable forms use: exact definitions for the checker, recipes for
+the printers.
 
 Each is an ordinary SymPy ``Function``.  ``Context.realise`` replaces it by its
 ``definition``, so a step that uses one is checked like any other.  Printers emit a
 helper that evaluates the ``far`` formula everywhere and, where ``|selector| < bound``
-(the formula cancels there), the ``near`` series instead.
+(the formula cancels there), the ``near`` series instead.  A function may also carry a
+``fast`` recipe for vectorised loops: the same instructions for every element and no libm
+call, NaN outside the inputs it is exact for (the loops recompute those elements by the
+helper).
 """
 from __future__ import annotations
 
+import mpmath
 import sympy as sp
 from sympy.codegen.cfunctions import expm1
 
@@ -29,8 +33,66 @@ def estrin(coefficients: list[sp.Expr], powers: list[sp.Symbol]) -> sp.Expr:
     return single
 
 
+def horner(coefficients: tuple[float, ...] | list[sp.Expr], x: sp.Symbol) -> sp.Expr:
+    """Σ cₖ xᵏ as c₀ + x(c₁ + x(c₂ + …)), kept unevaluated so that it prints in that order:
+    one multiply-add per coefficient, the fewest operations."""
+    total = sp.sympify(coefficients[-1])
+    for c in reversed(coefficients[:-1]):
+        total = sp.Add(sp.sympify(c), sp.Mul(x, total, evaluate=False), evaluate=False)
+    return total
+
+
+ATANH_TAIL_BOUND = sp.Rational(9, 100)
+"""w = s² ≤ 0.09, i.e. |s| ≤ 0.3: the widest range the ψ helpers use the tail on (r = 13/7)."""
+ATANH_TAIL = (0.3333333333333333, 0.20000000000000986, 0.14285714285353665, 0.11111111162196165,
+              0.09090905424531916, 0.07692458351815545, 0.06662915697122629, 0.05939688448611953,
+              0.047418568133941144, 0.07283496074780077)
+"""Coefficients (lowest degree first) of a polynomial P with P(w) ≈ Σₖ wᵏ/(2k + 3)
+= (atanh(√w)/√w − 1)/w on 0 ≤ w ≤ 0.09, so that 2 atanh s = 2s + 2s·w·P(w) with w = s².
+From ``mpmath.chebyfit`` (10 terms); the tests check |error| < 2e-17 with mpmath.  The
+Taylor series itself needs 16 terms for the same accuracy."""
+
+
+def atanh_tail(w: sp.Expr) -> sp.Expr:
+    """What ATANH_TAIL approximates, exactly: (atanh(√w)/√w − 1)/w."""
+    return (sp.atanh(sp.sqrt(w)) / sp.sqrt(w) - 1) / w
+
+
+def _binary(x: sp.Expr, prec: int) -> tuple[sp.Float, int] | None:
+    """(significand ∈ [1, 2), exponent) of a positive number, exactly (mpmath's frexp)."""
+    value = x.evalf(prec)
+    if not (value.is_Float and value > 0):
+        return None
+    with mpmath.workprec(prec):
+        mantissa, exponent = mpmath.frexp(value._to_mpmath(prec))
+        return sp.Float(2 * mantissa, precision=prec), int(exponent) - 1
+
+
+class BinaryExponent(sp.Function):
+    """⌊log₂ x⌋ for x > 0: the exponent field of a double, read from its bits by the C printer.
+    Exact for normal doubles only (x ≥ 2⁻¹⁰²²)."""
+
+    nargs = 1
+
+    def _eval_evalf(self, prec: int) -> sp.Expr | None:
+        parts = _binary(self.args[0], prec)
+        return None if parts is None else sp.Float(parts[1], precision=prec)
+
+
+class Significand(sp.Function):
+    """x / 2^⌊log₂ x⌋ ∈ [1, 2) for x > 0: the significand of a double, read from its bits.
+    Exact for normal doubles only."""
+
+    nargs = 1
+
+    def _eval_evalf(self, prec: int) -> sp.Expr | None:
+        parts = _binary(self.args[0], prec)
+        return None if parts is None else parts[0]
+
+
 class SpecialFunction(sp.Function):
-    """A function with an exact ``definition`` and a near/far recipe for floating point."""
+    """A function with an exact ``definition``, a near/far recipe for floating point and,
+    optionally, a branch-free ``fast`` recipe."""
 
     latex_name = ""
     latex_definition = ""
@@ -41,6 +103,12 @@ class SpecialFunction(sp.Function):
     bound: sp.Expr = sp.S.Zero
     near_locals: Assignments = ()
     near: sp.Expr = sp.S.Zero
+    fast_locals: Assignments = ()
+    fast: sp.Expr | None = None
+    """Branch-free recipe: a Piecewise whose conditions compilers turn into selects, ending in
+    NaN for the inputs it is not exact for."""
+    fast_domain = ""
+    """Where ``fast`` gives NaN, in words for the printed comment."""
     summary = ""
 
     @classmethod
@@ -59,12 +127,16 @@ class SpecialFunction(sp.Function):
 _sigma_q, _sigma_p = sp.symbols("sigma_q sigma_p", positive=True)
 _r, _log_r, _w = sp.Symbol("r", positive=True), sp.Symbol("log_r", real=True), sp.Symbol("w", nonnegative=True)
 _s, _x = sp.Symbol("s", real=True), sp.Symbol("x", real=True)
-_delta = sp.Symbol("delta", real=True)
+_delta, _tail, _low = sp.Symbol("delta", real=True), sp.Symbol("tail", real=True), sp.Symbol("low", real=True)
+_exponent, _significand = sp.Symbol("exponent", real=True), sp.Symbol("significand", positive=True)
+_k, _m, _half_r = sp.Symbol("k", real=True), sp.Symbol("m", positive=True), sp.Symbol("half_r", positive=True)
 _TINY, _HUGE = sp.Float("1e-290"), sp.Float("1e150")
 _TWO_900, _LOG_TWO_900 = sp.Float(2**900, 30), sp.Float(900 * sp.log(2).evalf(40), 30)
-_w2, _w4, _w8 = sp.symbols("w2 w4 w8", nonnegative=True)
+_SMALLEST_NORMAL = sp.Float(2.0**-1022)
+_SQRT_2 = sp.Float(2**0.5)
+# log 2 = _LN2_HI + _LN2_LO, _LN2_HI with 32 significant bits: k·_LN2_HI is exact for |k| < 2²¹
+_LN2_HI, _LN2_LO = sp.Float(0.6931471803691238), sp.Float(1.9082149292705877e-10)
 _x2, _x4, _x8 = sp.symbols("x2 x4 x8", nonnegative=True)
-SCALE_TERMS = 16
 EXPM1MX_TERMS = 15
 
 
@@ -73,10 +145,15 @@ class ScaleTerm(SpecialFunction):
 
     Near r = 1 it cancels to ≈ (r − 1)², so there it is evaluated from δ = (σ_q − σ_p)/σ_p
     and s = δ/(2 + δ) = (r − 1)/(r + 1) (no sum of σ's that could overflow), as
-    ψ = δ²(2 − s)/2 − 2s³ Σₖ s²ᵏ/(2k + 3)   (log r = 2 atanh s, and ½(r² − 1) = δ + δ²/2),
-    for |log r| < log(13/7), i.e. |s| < 0.3 (16 terms: error below 1e-19 relative).
+    ψ = δ²(2 − s)/2 − 2s³ P(s²)   (log r = 2 atanh s = 2s + 2s³ P(s²), ½(r² − 1) = δ + δ²/2),
+    for |log r| < log(13/7), i.e. |s| < 0.3, with P the 10-term fit ``ATANH_TAIL``.
     Elsewhere the formula itself is exact enough; for r below the normal range log r is taken
     after rescaling, and where r² overflows ψ = r²/2.
+
+    The ``fast`` recipe computes log r itself, with the same P: r = 2ᵏ m with m ∈ [√½, √2]
+    read from the bits of r, and log r = k log 2 + 2 atanh((m − 1)/(m + 1)).  One polynomial
+    and one division serve both branches, so a vectorised loop needs no libm call; it is
+    exact for every r in the normal range and NaN below it.
     """
 
     nargs = 2
@@ -93,10 +170,26 @@ class ScaleTerm(SpecialFunction):
                        ((_r**2 - 1) / 2 - _log_r, True))
     selector = _log_r
     bound = sp.log(sp.Rational(13, 7))
-    near_locals = ((_delta, (_sigma_q - _sigma_p) / _sigma_p), (_s, _delta / (2 + _delta)), (_w, _s**2),
-                   (_w2, _w**2), (_w4, _w2**2), (_w8, _w4**2))
-    near = (_delta**2 * (2 - _s) / 2
-            - 2 * _s * _w * estrin([sp.Rational(1, 2 * k + 3) for k in range(SCALE_TERMS)], [_w, _w2, _w4, _w8]))
+    near_locals = ((_delta, (_sigma_q - _sigma_p) / _sigma_p), (_s, _delta / (2 + _delta)), (_w, _s**2))
+    near = _delta**2 * (2 - _s) / 2 - 2 * _s * _w * horner(ATANH_TAIL, _w)
+
+    _near = sp.And(_r > sp.Rational(7, 13), _r < sp.Rational(13, 7))  # |log r| < log(13/7)
+    _high = _significand > _SQRT_2
+    fast_locals = (
+        (_r, _sigma_q / _sigma_p),
+        (_exponent, BinaryExponent(_r)), (_significand, Significand(_r)),
+        (_k, sp.Piecewise((_exponent + 1, _high), (_exponent, True))),  # r = 2ᵏ m, m ∈ [√½, √2]
+        (_m, sp.Piecewise((_significand / 2, _high), (_significand, True))),
+        (_x, sp.Piecewise(((_sigma_q - _sigma_p) / _sigma_p, _near), (_m - 1, True))),  # δ near r = 1
+        (_s, _x / (_x + 2)), (_w, _s**2),
+        (_tail, 2 * _s * _w * horner(ATANH_TAIL, _w)),  # 2 atanh s − 2s
+        (_low, _k * _LN2_LO + 2 * _s + _tail),  # log r − k·log2_hi, added last: k·log2_hi is exact
+        (_log_r, _k * _LN2_HI + _low),
+        (_half_r, _r / 2))  # r·(r/2) overflows only where ψ does; r² would overflow sooner
+    fast_domain = "NaN where r is below the normal range (r < 2^-1022)"
+    fast = sp.Piecewise((_x**2 * (2 - _s) / 2 - _tail, _near),
+                        (_r * _half_r - sp.Rational(1, 2) - _log_r, _r >= _SMALLEST_NORMAL),
+                        (sp.nan, True))
 
     @classmethod
     def definition(cls, sigma_q: sp.Expr, sigma_p: sp.Expr) -> sp.Expr:

@@ -3,7 +3,9 @@
 
 #include <float.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* GCC vectorizes the batched loops only if it may call glibc's vector math (libmvec),
  * which glibc declares only under -ffast-math.  These declarations allow it without
@@ -14,6 +16,32 @@
 __attribute__((__simd__("notinbranch"))) double log(double);
 __attribute__((__simd__("notinbranch"))) double expm1(double);
 #endif
+/* A positive normal double x = significand * 2^exponent, significand in [1, 2), read from its
+ * bits: integer operations, which compilers vectorize (frexp is a call they do not). */
+#if FLT_RADIX != 2 || DBL_MANT_DIG != 53 || DBL_MAX_EXP != 1024
+#error "these kernels read the bits of IEEE 754 binary64 doubles"
+#endif
+
+static inline double derive_exponent(const double x)
+{
+    uint64_t bits;
+    double biased;
+    memcpy(&bits, &x, sizeof bits);
+    bits = (bits >> 52) | UINT64_C(0x4330000000000000);  /* the double 2^52 + biased exponent */
+    memcpy(&biased, &bits, sizeof biased);
+    return biased - 4503599627371519.0;  /* 2^52 + 1023 */
+}
+
+static inline double derive_significand(const double x)
+{
+    uint64_t bits;
+    double significand;
+    memcpy(&bits, &x, sizeof bits);
+    bits = (bits & UINT64_C(0x000fffffffffffff)) | UINT64_C(0x3ff0000000000000);
+    memcpy(&significand, &bits, sizeof significand);
+    return significand;
+}
+
 /* expm1mx(x) = exp(x) - 1 - x
  * Where |x| < 0.5 it cancels, so a series is used there; elsewhere the formula.
  * Both are computed and one is selected, so the loops that call it stay branch-free. */
@@ -38,11 +66,28 @@ static inline double derive_scale_term(const double sigma_q, const double sigma_
     const double delta = (-sigma_p + sigma_q)/sigma_p;
     const double s = delta/(delta + 2);
     const double w = (s*s);
-    const double w2 = (w*w);
-    const double w4 = (w2*w2);
-    const double w8 = (w4*w4);
-    const double near = (1.0/2.0)*(delta*delta)*(2 - s) - 2*s*w*(w8*(w4*(w2*((1.0/33.0)*w + 1.0/31.0) + ((1.0/29.0)*w + 1.0/27.0)) + (w2*((1.0/25.0)*w + 1.0/23.0) + ((1.0/21.0)*w + 1.0/19.0))) + (w4*(w2*((1.0/17.0)*w + 1.0/15.0) + ((1.0/13.0)*w + 1.0/11.0)) + (w2*((1.0/9.0)*w + 1.0/7.0) + ((1.0/5.0)*w + 1.0/3.0))));
+    const double near = (1.0/2.0)*(delta*delta)*(2 - s) - 2*s*w*(w*(w*(w*(w*(w*(w*(w*(w*(0.07283496074780077*w + 0.047418568133941144) + 0.05939688448611953) + 0.06662915697122629) + 0.07692458351815545) + 0.09090905424531916) + 0.11111111162196165) + 0.14285714285353665) + 0.20000000000000986) + 0.3333333333333333);
     return fabs(log_r) < 0.6190392084062234 ? near : far;
+}
+
+/* derive_scale_term, branch-free: every element takes the same instructions and no libm call, so
+ * loops over arrays vectorize without a vector math library.
+ * NaN where r is below the normal range (r < 2^-1022); the loops recompute those elements with derive_scale_term. */
+static inline double derive_scale_term_fast(const double sigma_q, const double sigma_p)
+{
+    const double r = sigma_q/sigma_p;
+    const double exponent = derive_exponent(r);
+    const double significand = derive_significand(r);
+    const double k = (significand > 1.4142135623730951 ? exponent + 1 : exponent);
+    const double m = (significand > 1.4142135623730951 ? (1.0/2.0)*significand : significand);
+    const double x = (r > 7.0/13.0 && r < 13.0/7.0 ? (-sigma_p + sigma_q)/sigma_p : m - 1);
+    const double s = x/(x + 2);
+    const double w = (s*s);
+    const double tail = 2*s*w*(w*(w*(w*(w*(w*(w*(w*(w*(0.07283496074780077*w + 0.047418568133941144) + 0.05939688448611953) + 0.06662915697122629) + 0.07692458351815545) + 0.09090905424531916) + 0.11111111162196165) + 0.14285714285353665) + 0.20000000000000986) + 0.3333333333333333);
+    const double low = 1.9082149292705877e-10*k + 2*s + tail;
+    const double log_r = 0.6931471803691238*k + low;
+    const double half_r = (1.0/2.0)*r;
+    return (r > 7.0/13.0 && r < 13.0/7.0 ? -tail + (1.0/2.0)*(x*x)*(2 - s) : (r >= 2.2250738585072014e-308 ? half_r*r - log_r - 1.0/2.0 : NAN));
 }
 
 /* The lower Cholesky factor l of a symmetric positive definite d x d matrix a (row-major),
@@ -153,48 +198,87 @@ void derive_cross_entropy_normal_normal_n(size_t n, const double *mu1, const dou
 
 /* KL divergence KL(q || p) for q = N(mu1, sigma1^2), p = N(mu2, sigma2^2).
  * Formula: log(sigma_2/sigma_1) - 1/2 + (sigma_1**2 + (mu_1 - mu_2)**2)/(2*sigma_2**2)
- * Derivation: kl-normal-normal (6 operations as printed, checked step by step). */
+ * Derivation: kl-normal-normal (6 operations as printed, checked step by step).
+ * derive_kl_normal_normal_fast_value is the same with the branch-free helpers, NaN where they are not exact:
+ * the loop vectorizes with it and recomputes those (rare) elements by derive_kl_normal_normal_value. */
 static inline double derive_kl_normal_normal_value(const double mu1, const double sigma1, const double mu2, const double sigma2)
 {
     const double d = (mu1 - mu2)/sigma2;
     return (1.0/2.0)*(d*d) + derive_scale_term(sigma1, sigma2);
 }
 
+static inline double derive_kl_normal_normal_fast_value(const double mu1, const double sigma1, const double mu2, const double sigma2)
+{
+    const double d = (mu1 - mu2)/sigma2;
+    return (1.0/2.0)*(d*d) + derive_scale_term_fast(sigma1, sigma2);
+}
+
 double derive_kl_normal_normal(const double mu1, const double sigma1, const double mu2, const double sigma2)
 {
-    const double value = derive_kl_normal_normal_value(mu1, sigma1, mu2, sigma2);
+    double value = derive_kl_normal_normal_fast_value(mu1, sigma1, mu2, sigma2);
+    if (value != value) {
+        value = derive_kl_normal_normal_value(mu1, sigma1, mu2, sigma2);
+    }
     return ((sigma1 > 0.0) & (sigma2 > 0.0)) ? value : NAN;
 }
 
 void derive_kl_normal_normal_n(size_t n, const double *mu1, const double *sigma1, const double *mu2, const double *sigma2, double *out)
 {
     size_t i;
+    int missed = 0;
     for (i = 0; i < n; ++i) {
-        const double value = derive_kl_normal_normal_value(mu1[i], sigma1[i], mu2[i], sigma2[i]);
+        const double value = derive_kl_normal_normal_fast_value(mu1[i], sigma1[i], mu2[i], sigma2[i]);
+        missed |= value != value;
         out[i] = ((sigma1[i] > 0.0) & (sigma2[i] > 0.0)) ? value : NAN;
+    }
+    if (missed) {  /* rare: elements the branch-free helpers are not exact for, recomputed */
+        for (i = 0; i < n; ++i) {
+            if (out[i] != out[i]) {
+                out[i] = derive_kl_normal_normal(mu1[i], sigma1[i], mu2[i], sigma2[i]);
+            }
+        }
     }
 }
 
 /* KL divergence KL(q || N(0, 1)) for q = N(mu, sigma^2): the VAE regulariser.
  * Formula: -(-mu**2 - sigma**2 + log(sigma**2) + 1)/2
- * Derivation: kl-normal-std-normal (4 operations as printed, checked step by step). */
+ * Derivation: kl-normal-std-normal (4 operations as printed, checked step by step).
+ * derive_kl_normal_std_normal_fast_value is the same with the branch-free helpers, NaN where they are not exact:
+ * the loop vectorizes with it and recomputes those (rare) elements by derive_kl_normal_std_normal_value. */
 static inline double derive_kl_normal_std_normal_value(const double mu, const double sigma)
 {
     return (1.0/2.0)*(mu*mu) + derive_scale_term(sigma, 1);
 }
 
+static inline double derive_kl_normal_std_normal_fast_value(const double mu, const double sigma)
+{
+    return (1.0/2.0)*(mu*mu) + derive_scale_term_fast(sigma, 1);
+}
+
 double derive_kl_normal_std_normal(const double mu, const double sigma)
 {
-    const double value = derive_kl_normal_std_normal_value(mu, sigma);
+    double value = derive_kl_normal_std_normal_fast_value(mu, sigma);
+    if (value != value) {
+        value = derive_kl_normal_std_normal_value(mu, sigma);
+    }
     return ((sigma > 0.0)) ? value : NAN;
 }
 
 void derive_kl_normal_std_normal_n(size_t n, const double *mu, const double *sigma, double *out)
 {
     size_t i;
+    int missed = 0;
     for (i = 0; i < n; ++i) {
-        const double value = derive_kl_normal_std_normal_value(mu[i], sigma[i]);
+        const double value = derive_kl_normal_std_normal_fast_value(mu[i], sigma[i]);
+        missed |= value != value;
         out[i] = ((sigma[i] > 0.0)) ? value : NAN;
+    }
+    if (missed) {  /* rare: elements the branch-free helpers are not exact for, recomputed */
+        for (i = 0; i < n; ++i) {
+            if (out[i] != out[i]) {
+                out[i] = derive_kl_normal_std_normal(mu[i], sigma[i]);
+            }
+        }
     }
 }
 

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import re
+import textwrap
 
 import sympy as sp
 
 from derive.codegen.c.printer import KernelC99Printer
 from derive.codegen.spec import Kernel
 from derive.provenance import header, template
-from derive.engine.special import SPECIAL_FUNCTIONS, SpecialFunction
+from derive.engine.special import SPECIAL_FUNCTIONS, BinaryExponent, Significand, SpecialFunction
 
 RECOMMENDED_FLAGS = "-O3 -march=native -fno-math-errno -fno-trapping-math"
 VECTOR_MATH = ("log", "expm1")
@@ -45,34 +46,45 @@ def _signature(kernel: Kernel, prefix: str) -> str:
             f"void {name}_n(size_t n, {arrays}, double *out);")
 
 
+def _assignments(pairs: tuple, printer: KernelC99Printer) -> str:
+    return "".join(f"    const double {printer.doprint(s)} = {printer.doprint(e)};\n" for s, e in pairs)
+
+
 def _helper(function: type[SpecialFunction], prefix: str, printer: KernelC99Printer) -> str:
-    def assignments(pairs: tuple) -> str:
-        return "".join(f"    const double {printer.doprint(s)} = {printer.doprint(e)};\n" for s, e in pairs)
-    return _template("helper.c").substitute(
-        summary=function.summary, name=prefix + function.helper_name,
-        parameters=", ".join(f"const double {printer.doprint(p)}" for p in function.parameters),
-        far_locals=assignments(function.far_locals), far=printer.doprint(function.far),
-        near_locals=assignments(function.near_locals), near=printer.doprint(function.near),
+    parameters = ", ".join(f"const double {printer.doprint(p)}" for p in function.parameters)
+    text = _template("helper.c").substitute(
+        summary=function.summary, name=prefix + function.helper_name, parameters=parameters,
+        far_locals=_assignments(function.far_locals, printer), far=printer.doprint(function.far),
+        near_locals=_assignments(function.near_locals, printer), near=printer.doprint(function.near),
         selector=printer.doprint(function.selector), bound=printer.doprint(sp.Float(function.bound.evalf(30), 30))
     ).rstrip("\n")
+    if function.fast is None:
+        return text
+    return text + "\n\n" + _template("helper_fast.c").substitute(
+        name=prefix + function.helper_name, parameters=parameters, domain=function.fast_domain,
+        locals=_assignments(function.fast_locals, printer), value=printer.doprint(function.fast)).rstrip("\n")
 
 
-def _function(kernel: Kernel, prefix: str, printer: KernelC99Printer) -> str:
-    body = [f"    const double {printer.doprint(t)} = {printer.doprint(e)};" for t, e in kernel.temporaries]
-    body.append(f"    return {printer.doprint(kernel.output)};")
+def _body(kernel: Kernel, printer: KernelC99Printer) -> str:
+    return _assignments(kernel.temporaries, printer) + f"    return {printer.doprint(kernel.output)};"
+
+
+def _function(kernel: Kernel, prefix: str, printer: KernelC99Printer, fast_printer: KernelC99Printer) -> str:
     if kernel.spec.reduction == "cholesky":
         return _template(f"{kernel.spec.name}.c").substitute(
             name=prefix + kernel.spec.name, prefix=prefix, summary=kernel.spec.summary, formula=kernel.formula,
             derivation=kernel.spec.derivation, output=printer.doprint(kernel.output)).rstrip("\n")
     names = [p.name for p in kernel.spec.parameters]
     finite = " & ".join(f"({n}[start + j] - {n}[start + j] == 0.0)" for n in names)  # NaN, ±inf fail
-    skeleton = "function_sum.c" if kernel.spec.reduction else "function.c"
+    fast = _uses_fast_helpers(kernel)
+    skeleton = "function_sum.c" if kernel.spec.reduction else "function_fast.c" if fast else "function.c"
     return _template(skeleton).substitute(
         rows=", ".join(f"{n} + i*d" for n in names),
         block_elements=", ".join(f"{n}[start + j]" for n in names),
         name=prefix + kernel.spec.name, summary=kernel.spec.summary, formula=kernel.formula,
         derivation=kernel.spec.derivation, ops=kernel.ops,
-        parameters=", ".join(f"const double {n}" for n in names), body="\n".join(body),
+        parameters=", ".join(f"const double {n}" for n in names), body=_body(kernel, printer),
+        fast_body=_body(kernel, fast_printer) if fast else "",
         valid=" & ".join(f"({p.name} > 0.0)" for p in kernel.scales) or "1",
         valid_elements=(finite if kernel.spec.reduction else
                         " & ".join(f"({p.name}[i] > 0.0)" for p in kernel.scales) or "1"),
@@ -80,8 +92,27 @@ def _function(kernel: Kernel, prefix: str, printer: KernelC99Printer) -> str:
         elements=", ".join(f"{n}[j]" if kernel.spec.reduction else f"{n}[i]" for n in names)).rstrip("\n")
 
 
-def _printer(prefix: str) -> KernelC99Printer:
-    return KernelC99Printer({"user_functions": {f.__name__: prefix + f.helper_name for f in SPECIAL_FUNCTIONS}})
+def _uses_fast_helpers(kernel: Kernel) -> bool:
+    return not kernel.spec.reduction and any(h.fast is not None for h in kernel.helpers)
+
+
+def _libm_free_note(kernels: list[Kernel], prefix: str) -> str:
+    """For the header: which loops vectorize without a vector math library."""
+    names = [f"{prefix}{k.spec.name}_n" for k in kernels if _uses_fast_helpers(k)]
+    if not names:
+        return ""
+    lines = textwrap.wrap(f"The loops of {', '.join(names)} call no libm function: with these flags they "
+                          "vectorize on any C library, with or without a vector math library.", 92)
+    return "".join(f"\n * {line}" for line in lines)
+
+
+def _printer(prefix: str, fast: bool = False) -> KernelC99Printer:
+    """The kernels' printer; with ``fast``, special functions that have a branch-free recipe
+    print as calls to it."""
+    helpers = {f.__name__: prefix + f.helper_name + ("_fast" if fast and f.fast is not None else "")
+               for f in SPECIAL_FUNCTIONS}
+    bits = {BinaryExponent.__name__: prefix + "exponent", Significand.__name__: prefix + "significand"}
+    return KernelC99Printer({"user_functions": helpers | bits})
 
 
 def render(kernels: list[Kernel], prefix: str = "derive_") -> dict[str, str]:
@@ -89,20 +120,24 @@ def render(kernels: list[Kernel], prefix: str = "derive_") -> dict[str, str]:
     check_prefix(prefix)
     stem = f"{prefix}gaussian"
     header_text = header([k.spec.derivation for k in kernels], "regenerate with `derive codegen` or `derive generate`")
-    printer = _printer(prefix)
+    printer, fast_printer = _printer(prefix), _printer(prefix, fast=True)
     helpers = sorted({h for k in kernels for h in k.helpers}, key=lambda h: h.__name__)
+    reads_bits = any(h.fast is not None and any(v.has(BinaryExponent, Significand) for _, v in h.fast_locals)
+                     for h in helpers)
     declarations = "\n".join(f'__attribute__((__simd__("notinbranch"))) double {f}(double);' for f in VECTOR_MATH)
     return {
         f"{stem}.h": _template("header.h").substitute(
             header=header_text, title="Entropy, cross-entropy and KL divergence of Gaussians (double precision).",
-            flags=RECOMMENDED_FLAGS, guard=f"{stem.upper()}_H",
+            flags=RECOMMENDED_FLAGS, guard=f"{stem.upper()}_H", libm_free=_libm_free_note(kernels, prefix),
             declarations="\n\n".join(_signature(k, prefix) for k in kernels)),
         f"{stem}.c": _template("source.c").substitute(
             header=header_text, include=f"{stem}.h",
             vector_math=_template("vector_math.c").substitute(declarations=declarations).rstrip("\n"),
-            helpers="\n\n".join([_helper(h, prefix, printer) for h in helpers] + [
+            helpers="\n\n".join(
+                [_template("binary.c").substitute(prefix=prefix).rstrip("\n")] * reads_bits
+                + [_helper(h, prefix, printer) for h in helpers] + [
                 _template(name).substitute(prefix=prefix).rstrip("\n") for name, needed in (
                     ("linalg.c", any(k.spec.reduction == "cholesky" for k in kernels)),
                     ("solve_lower.c", any(k.spec.solves for k in kernels))) if needed]),
-            definitions="\n\n".join(_function(k, prefix, printer) for k in kernels)),
+            definitions="\n\n".join(_function(k, prefix, printer, fast_printer) for k in kernels)),
     }

@@ -5,7 +5,7 @@
  * (numerically always, symbolically where SymPy could decide); its comment names it.
  *
  * Recommended flags: $flags
- * The kernels are correct with any standard-conforming flags, -O0 included.
+ * The kernels are correct with any standard-conforming flags, -O0 included.$libm_free
  * Invalid parameters (a scale that is not > 0, NaN) give NaN.
  */
 #ifndef $guard
