@@ -61,8 +61,9 @@ static inline double derive_expm1mx(const double x)
 static inline double derive_scale_term(const double sigma_q, const double sigma_p)
 {
     const double r = sigma_q/sigma_p;
-    const double log_r = -(r < 1e-290 ? 623.8324625039508 : 0) + log((r < 1e-290 ? 8.452712498170644e+270*sigma_q/sigma_p : r));
-    const double far = (r > 1e+150 ? (1.0/2.0)*(r*r) : -log_r + (1.0/2.0)*(r*r) - 1.0/2.0);
+    const double log_r = (r < 1e-290 ? log(8.452712498170644e+270*sigma_q/sigma_p) - 623.8324625039508 : log(fmin(1.7976931348623157e+308, r)));
+    const double half_r = (1.0/2.0)*r;
+    const double far = half_r*r - log_r - 1.0/2.0;
     const double delta = (-sigma_p + sigma_q)/sigma_p;
     const double s = delta/(delta + 2);
     const double w = (s*s);

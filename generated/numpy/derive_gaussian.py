@@ -96,8 +96,9 @@ def _scale_term(sigma_q, sigma_p):
     recomputed by a series.
     """
     r = sigma_q/sigma_p
-    log_r = -_where_rare(np.less(r, 1e-290), lambda: 623.8324625039508, 0) + np.log(_where_rare(np.less(r, 1e-290), lambda: 8.452712498170644e+270*sigma_q/sigma_p, r))
-    out = np.asarray(_where_rare(np.greater(r, 1e+150), lambda: (1/2)*r**2, -log_r + (1/2)*r**2 - 1/2), dtype=np.float64, order="C")  # C order: out.reshape(-1) is a view
+    log_r = _where_rare(np.less(r, 1e-290), lambda: np.log(8.452712498170644e+270*sigma_q/sigma_p) - 623.8324625039508, np.log(np.minimum(1.7976931348623157e+308, r)))
+    half_r = (1/2)*r
+    out = np.asarray(half_r*r - log_r - 1/2, dtype=np.float64, order="C")  # C order: out.reshape(-1) is a view
     near = np.flatnonzero(np.abs(log_r) < 0.6190392084062234)
     if near.size:
         sigma_q, sigma_p = [np.broadcast_to(a, out.shape).reshape(-1)[near] for a in (sigma_q, sigma_p)]

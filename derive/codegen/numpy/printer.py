@@ -7,14 +7,21 @@ from sympy.printing.numpy import NumPyPrinter
 class KernelNumPyPrinter(NumPyPrinter):
     """SymPy's NumPy printer with these changes: ``np.log`` where SymPy writes ``numpy.log``
     (the generated module imports numpy once as ``np``, as its users' code does); ``1/x``
-    rather than ``x**(-1.0)``; floats as the shortest literal that round-trips the double;
-    a Piecewise as ``_where_rare`` (the module's ``np.where`` that computes a branch only
+    rather than ``x**(-1.0)``; ``np.minimum`` for Min; floats as the shortest literal that
+    round-trips the double; a Piecewise as ``_where_rare`` (the module's ``np.where`` that computes a branch only
     when some element takes it: our branches are for the ends of the double range)."""
 
     def _print_Pow(self, expr, rational: bool = False) -> str:
         if expr.exp == -1:  # 1/x: numpy's power is several times slower than a division
             return f"1/{self.parenthesize(expr.base, 100)}"
         return super()._print_Pow(expr, rational=rational)
+
+    def _print_Min(self, expr) -> str:
+        first, *rest = expr.args  # np.minimum pairwise: SymPy's own form needs functools
+        text = self._print(first)
+        for arg in rest:
+            text = f"np.minimum({text}, {self._print(arg)})"
+        return text
 
     def _print_Float(self, expr) -> str:
         return repr(float(expr))
