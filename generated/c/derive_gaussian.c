@@ -7,6 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__FINITE_MATH_ONLY__) && __FINITE_MATH_ONLY__
+#error "compile these kernels without -ffast-math or -ffinite-math-only: they rely on NaN and infinity"
+#endif
+
 /* GCC vectorizes the batched loops only if it may call glibc's vector math (libmvec),
  * which glibc declares only under -ffast-math.  These declarations allow it without
  * fast-math; with -fno-math-errno -fno-trapping-math the loops then call libmvec.

@@ -53,6 +53,17 @@ def test_compiles_cleanly_at_every_optimisation_level(cc, c_tools, tmp_path, lev
     assert result.returncode == 0 and result.stderr == "", f"{' '.join(command)}:\n{result.stderr}"
 
 
+@pytest.mark.parametrize("flag", ["-ffast-math", "-ffinite-math-only"])
+def test_refuses_to_compile_with_finite_math_only(cc, c_tools, tmp_path, flag):
+    """Under -ffinite-math-only the compiler may drop every NaN test: invalid input would no
+    longer give NaN, and the batched loops would not see the elements they must recompute.
+    So the source stops the build and says why, rather than compute wrong values."""
+    command = [cc, *c_tools.STRICT_FLAGS, "-O2", flag, "-c", f"-I{c_tools.GENERATED_C}",
+               str(c_tools.GENERATED_C / "derive_gaussian.c"), "-o", str(tmp_path / "derive_gaussian.o")]
+    result = subprocess.run(command, capture_output=True, text=True)
+    assert result.returncode != 0 and "without -ffast-math" in result.stderr, result.stderr
+
+
 def test_recommended_flags_line(header_text, c_tools):
     flags = c_tools.recommended_flags(header_text)
     assert all(f.startswith("-") for f in flags), flags

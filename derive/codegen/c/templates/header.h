@@ -5,7 +5,8 @@
  * (numerically always, symbolically where SymPy could decide); its comment names it.
  *
  * Recommended flags: $flags
- * The kernels are correct with any standard-conforming flags, -O0 included.$libm_free
+ * The kernels are correct with any standard-conforming flags, -O0 included; the source
+ * refuses -ffast-math, which would drop its NaN tests.$libm_free
  * Invalid parameters (a scale that is not > 0, NaN) give NaN.
  */
 #ifndef $guard
