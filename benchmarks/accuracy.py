@@ -149,6 +149,27 @@ def torch_formula(name: str) -> Callable[..., np.ndarray] | None:
     }.get(name)
 
 
+def torch_distributions(name: str) -> Callable[..., np.ndarray] | None:
+    """torch's own kl_divergence / entropy on float64 tensors, if torch is importable."""
+    try:
+        import torch
+    except ImportError:
+        return None
+
+    def normal(mean, std):
+        mean, std = np.broadcast_arrays(np.asarray(mean, dtype=float), np.asarray(std, dtype=float))
+        return torch.distributions.Normal(torch.from_numpy(mean.copy()), torch.from_numpy(std.copy()),
+                                          validate_args=False)
+
+    def kl(m1, s1, m2, s2):
+        return torch.distributions.kl_divergence(normal(m1, s1), normal(m2, s2)).numpy()
+    return {
+        "kl_normal_normal": kl,
+        "kl_normal_std_normal": lambda m, s: kl(m, s, 0.0, 1.0),
+        "entropy_normal": lambda s: normal(0.0, s).entropy().numpy(),
+    }.get(name)
+
+
 # ---- the generated kernels ----
 
 def load_numpy():
@@ -209,11 +230,7 @@ def references(name: str) -> tuple[np.ndarray, list[mp.mpf]]:
 def table(include_c: bool = True) -> str:
     numpy_kernels = load_numpy()
     lib = load_c()[1] if include_c else None
-    try:
-        import torch  # noqa: F401
-        have_torch = True
-    except ImportError:
-        have_torch = False
+    have_torch = torch_distributions("kl_normal_normal") is not None
     lines = ["| kernel | implementation | max rel. error | max ulps | inputs |", "| --- | --- | --- | --- | --- |"]
     for name in CASES:
         inputs, refs = references(name)
@@ -224,6 +241,8 @@ def table(include_c: bool = True) -> str:
         variants.append(("textbook (numpy)", textbook(name)))
         if torch_formula(name):
             variants.append(("torch's formula (numpy)", torch_formula(name)))
+        if torch_distributions(name):
+            variants.append(("torch (float64)", torch_distributions(name)))
         for label, function in variants:
             with np.errstate(all="ignore"):
                 values = np.asarray(function(*columns), dtype=float)
@@ -241,6 +260,8 @@ def near_equal_table() -> str:
     numpy_kernels = load_numpy()
     formulas = [("derive", lambda *a: numpy_kernels.kl_normal_normal(*a, validate=False)),
                 ("textbook", textbook("kl_normal_normal")), ("torch's formula", torch_formula("kl_normal_normal"))]
+    if torch_distributions("kl_normal_normal"):
+        formulas.append(("torch (float64)", torch_distributions("kl_normal_normal")))
     lines = ["| case | ε | " + " | ".join(label for label, _ in formulas) + " |",
              "| --- | --- |" + " --- |" * len(formulas)]
     for case, row in (("σ₁ = σ₂(1 + ε)", lambda e: (0.0, 1.0 + e, 0.0, 1.0)),

@@ -2,19 +2,22 @@
 
 Run by hand (not collected by pytest):
 
-    python3 benchmarks/kernels.py [--reps 7] [--short-reps 15] [--sizes 1000000 10000000]
+    python3 benchmarks/kernels.py [--reps 15] [--short-reps 15] [--sizes 1000000 4000000 10000000]
                                   [--only univariate vae mvn]
 
 Three sections, each printed as a Markdown table for the README.
 
-1. Univariate KL(N(mu1, sigma1^2) || N(mu2, sigma2^2)), ns/element over 1e6 and 1e7 elements, four
-   float64 arrays into one (except the floor, which does no math):
+1. Univariate KL(N(mu1, sigma1^2) || N(mu2, sigma2^2)), ns/element over 1e6, 4e6 (the accuracy
+   issue's size) and 1e7 elements, four float64 arrays into one (except the floor, which does no
+   math); one call per sample, as a caller makes it:
 
    - ``C derive_kl_normal_normal_n``: generated/c/derive_gaussian.c compiled with the header's
      ``Recommended flags:`` line into a shared library, called through cffi on numpy buffers;
    - ``numpy kl_normal_normal (validate=False)`` and ``(validate=True)``: generated/numpy/derive_gaussian.py;
    - ``numpy, hand-written``: ``np.log(s2/s1) + (s1**2 + (m1-m2)**2)/(2*s2**2) - 0.5``, what a user
      would type;
+   - torch's formula (``torch.distributions.kl._kl_normal_normal``) transcribed to numpy, and
+     torch's own ``kl_divergence(Normal, Normal)`` on float64 CPU tensors if torch is importable;
    - ``C streaming floor``: ``out[i] = mu1[i] + sigma1[i] + mu2[i] + sigma2[i]`` compiled with the same
      flags: it reads the same four arrays and writes one, with three adds and no log/divide, so it is
      a floor set by memory traffic (an acceptable floor: three adds cost next to nothing against
@@ -43,12 +46,12 @@ Three sections, each printed as a Markdown table for the README.
    - numpy by hand, batched: ``np.linalg.cholesky`` of both, ``np.linalg.solve`` for L2^-1 L1 and
      L2^-1 (mu2 - mu1), log-diagonals for the determinants.
 
-Timing is interleaved: every repetition runs each variant once, round-robin (sections 2 and 3
-rotate the starting variant each repetition), so drift in machine load hits all variants alike;
-a sample of a short variant repeats the call enough times to last ~50 ms.  Tables report medians
-over the repetitions; sections 2 and 3 also give the interquartile range as a percentage of the
-median, as a measure of the noise.  Every variant's result is checked against the others before
-timing.
+Timing is interleaved: every repetition runs each variant once, round-robin, starting one variant
+later each repetition, so drift in machine load hits all variants alike; a sample of a short
+variant repeats the call enough times to last ~50 ms.  Tables report medians over the
+repetitions and the interquartile range as a percentage of the median, as a measure of the
+noise; the univariate table also gives each variant's time over the hand-written formula's.
+Every variant's result is checked against the others before timing.
 """
 from __future__ import annotations
 
@@ -119,6 +122,8 @@ int kl_mvn_loop(size_t n, size_t d, const double *mu1, const double *cov1, const
 MVN_LOOP_CDEF = ("int kl_mvn_loop(size_t n, size_t d, const double *mu1, const double *cov1, const double *mu2, "
                  "const double *cov2, double *out);")
 
+FLOOR = "C streaming floor (3 adds)"
+HAND_WRITTEN = "numpy, hand-written formula"
 VAE_ROWS = 4096
 VAE_DIMS = (64, 512)
 MVN_DIMS = (2, 4, 8, 16, 32, 64)
@@ -166,15 +171,17 @@ def inputs(n: int, seed: int = 12345):
     return mu1, sigma1, mu2, sigma2
 
 
-def measure(variants: dict, reps: int) -> dict[str, list[float]]:
+def measure(variants: dict, reps: int, repeat_short: bool = True) -> dict[str, list[float]]:
     """Seconds per call of each variant, ``reps`` samples each, interleaved: every repetition
-    runs every variant once, starting one variant later each time.  A sample repeats a short
-    call (timed once beforehand) until it lasts about SAMPLE_SECONDS."""
+    runs every variant once, starting one variant later each time.  With ``repeat_short``, a
+    sample repeats a short call (timed once beforehand) until it lasts about SAMPLE_SECONDS;
+    without, every sample is one call, as a caller makes it."""
     inner = {}
     for name, run in variants.items():
         start = time.perf_counter()
         run()
-        inner[name] = max(1, int(SAMPLE_SECONDS / max(time.perf_counter() - start, 1e-9)))
+        elapsed = time.perf_counter() - start
+        inner[name] = max(1, int(SAMPLE_SECONDS / max(elapsed, 1e-9))) if repeat_short else 1
     names = list(variants)
     times: dict[str, list[float]] = {name: [] for name in names}
     for rep in range(reps):
@@ -198,7 +205,18 @@ def c_array(ffi, a: np.ndarray, kind: str = "const double *"):
 
 # ---------------------------------------------------------------- 1. univariate KL
 
+def torch_kl_formula(mu1, sigma1, mu2, sigma2):
+    """torch.distributions.kl._kl_normal_normal, transcribed to numpy line for line."""
+    var_ratio = (sigma1 / sigma2) ** 2
+    t1 = ((mu1 - mu2) / sigma2) ** 2
+    return 0.5 * (var_ratio + t1 - 1 - np.log(var_ratio))
+
+
 def univariate_section(args, ffi, kernels_c, floor_c, np_kernels) -> None:
+    try:
+        import torch
+    except ImportError:
+        torch = None
     rows = []
     for n in args.sizes:
         mu1, sigma1, mu2, sigma2 = inputs(n)
@@ -217,36 +235,39 @@ def univariate_section(args, ffi, kernels_c, floor_c, np_kernels) -> None:
                 lambda: np_kernels.kl_normal_normal(mu1, sigma1, mu2, sigma2, validate=False),
             "numpy `kl_normal_normal` (validated)":
                 lambda: np_kernels.kl_normal_normal(mu1, sigma1, mu2, sigma2),
-            "numpy, hand-written formula": hand_written,
-            "C streaming floor (3 adds)": lambda: floor_c.stream_floor(n, *ptr, ptr_out_floor),
+            HAND_WRITTEN: hand_written,
+            "torch's formula, in numpy": lambda: torch_kl_formula(mu1, sigma1, mu2, sigma2),
         }
+        if torch is not None:
+            normals = [torch.distributions.Normal(torch.from_numpy(m), torch.from_numpy(s), validate_args=False)
+                       for m, s in ((mu1, sigma1), (mu2, sigma2))]
+            variants["torch `kl_divergence(Normal, Normal)` (float64, CPU)"] = (
+                lambda: torch.distributions.kl_divergence(*normals))
+        variants[FLOOR] = lambda: floor_c.stream_floor(n, *ptr, ptr_out_floor)
         # warm-up: page in every buffer, load code, and check the variants agree
         reference = hand_written()
         for name, run in variants.items():
             result = run()
-            if name.startswith("numpy"):
-                np.testing.assert_allclose(result, reference, rtol=1e-12, atol=1e-12)
+            if not name.startswith("C"):
+                np.testing.assert_allclose(np.asarray(result), reference, rtol=1e-9, atol=1e-12)
         np.testing.assert_allclose(out_c, reference, rtol=1e-12, atol=1e-12)
 
-        times: dict[str, list[float]] = {name: [] for name in variants}
-        for _ in range(args.reps):
-            for name, run in variants.items():
-                start = time.perf_counter()
-                result = run()
-                times[name].append(time.perf_counter() - start)
-                del result
-        floor = statistics.median(times["C streaming floor (3 adds)"])
-        for name in variants:
-            median = statistics.median(times[name])
-            rows.append((name, n, median / n * 1e9, median / floor))
+        times = measure(variants, args.reps, repeat_short=False)  # every call takes milliseconds
+        floor, hand = (statistics.median(times[name]) for name in (FLOOR, HAND_WRITTEN))
+        for name, samples in times.items():
+            median = statistics.median(samples)
+            rows.append((name, n, median / n * 1e9, median / floor, median / hand, iqr_percent(samples)))
         del mu1, sigma1, mu2, sigma2, out_c, out_floor, ptr
 
     print("## Univariate KL(N(mu1, sigma1^2) || N(mu2, sigma2^2)), elementwise")
     print()
-    print("| variant | n | ns/element | × floor |")
-    print("|---|---:|---:|---:|")
-    for name, n, ns, ratio in rows:
-        print(f"| {name} | {n:.0e} | {ns:.2f} | {ratio:.1f} |".replace("e+0", "e"))
+    print("| variant | n | ns/element | × floor | × hand-written | IQR |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for name, n, ns, ratio, versus_hand, iqr in rows:
+        print(f"| {name} | {n:.0e} | {ns:.2f} | {ratio:.2f} | {versus_hand:.2f} | {iqr:.0f}% |".replace("e+0", "e"))
+    if torch is None:
+        print()
+        print("(torch is not installed: its row is skipped; its formula, transcribed to numpy, is not.)")
     print()
 
 
@@ -377,10 +398,11 @@ SECTIONS = ("univariate", "vae", "mvn")
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--reps", type=int, default=7, help="interleaved repetitions, univariate section (default 7)")
+    parser.add_argument("--reps", type=int, default=15,
+                        help="interleaved repetitions, univariate section (default 15)")
     parser.add_argument("--short-reps", type=int, default=15,
                         help="interleaved repetitions of the ~50 ms samples of sections 2 and 3 (default 15)")
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10**6, 10**7],
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10**6, 4 * 10**6, 10**7],
                         help="elements per call in the univariate section")
     parser.add_argument("--only", nargs="+", choices=SECTIONS, default=list(SECTIONS), help="sections to run")
     args = parser.parse_args(argv)

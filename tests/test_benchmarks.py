@@ -1,0 +1,20 @@
+"""The benchmark scripts still run (on tiny inputs): their tables are what the README quotes,
+and each one checks that its variants agree before it times them."""
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+from benchmarks import kernels
+
+
+def test_univariate_section_runs_and_its_variants_agree(capsys):
+    if shutil.which("cc") is None:  # as tests/codegen's `cc` fixture: fails in CI, skips elsewhere
+        (pytest.fail if os.environ.get("CI") else pytest.skip)("no C compiler `cc` on PATH")
+    assert kernels.main(["--only", "univariate", "--sizes", "3000", "--reps", "2"]) == 0
+    table = capsys.readouterr().out
+    for row in ("C `derive_kl_normal_normal_n`", "numpy `kl_normal_normal(validate=False)`",
+                "numpy, hand-written formula", "torch's formula, in numpy", "C streaming floor"):
+        assert f"| {row}" in table, row
