@@ -157,7 +157,7 @@ def _codegen(language: str, names: list[str], prefix: str | None, out: Path) -> 
         raise UsageError(f"--out {out}: not a directory")
     try:
         files = codegen.render(language, prefix, names or None)
-    except KeyError as error:
+    except codegen.kernels.UnknownKernel as error:
         known = ", ".join(s.name for s in codegen.kernels.SPECS)
         raise UsageError(f"unknown kernel {error.args[0]} (known: {known})") from None
     except ValueError as error:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 
+import numpy as np
 import pytest
 
 from benchmarks import kernels
@@ -18,3 +19,7 @@ def test_univariate_section_runs_and_its_variants_agree(capsys):
     for row in ("C `derive_kl_normal_normal_n`", "numpy `kl_normal_normal(validate=False)`",
                 "numpy, hand-written formula", "torch's formula, in numpy", "C streaming floor"):
         assert f"| {row}" in table, row
+    # it loaded every library it builds into this process: none may have turned on flush-to-zero
+    # (a library linked with -ffast-math does, for the whole process)
+    smallest_normal = np.float64(2.2250738585072014e-308)
+    assert smallest_normal / 4 > 0

@@ -18,7 +18,8 @@ def kernel_names() -> frozenset[str]:
 def render(language: str, prefix: str | None = None, names: list[str] | None = None) -> dict[str, str]:
     """``{file name: text}`` for the kernels ``names`` (all by default) in ``language``.
 
-    Raises ``KeyError`` for an unknown kernel and ``ValueError`` for a bad prefix.
+    Raises ``kernels.UnknownKernel`` (a KeyError) for an unknown kernel and ``ValueError`` for
+    a bad prefix.
     """
     prefix = DEFAULT_PREFIX[language] if prefix is None else prefix
     backend = {"c": c, "numpy": numpy}[language]

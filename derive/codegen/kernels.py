@@ -34,12 +34,17 @@ SPECS = (
 )
 
 
+class UnknownKernel(KeyError):
+    """A kernel name that no spec has (a KeyError, so that a bug elsewhere is not taken for one)."""
+
+
 def select(names: list[str] | None = None) -> tuple[KernelSpec, ...]:
-    """The named specs in publication order (all of them for ``None``); unknown names raise KeyError."""
+    """The named specs in publication order (all of them for ``None``); unknown names raise
+    UnknownKernel."""
     if not names:
         return SPECS
     known = {s.name for s in SPECS}
     unknown = [n for n in names if n not in known]
     if unknown:
-        raise KeyError(", ".join(unknown))
+        raise UnknownKernel(", ".join(unknown))
     return tuple(s for s in SPECS if s.name in names)

@@ -53,6 +53,21 @@ From ``mpmath.chebyfit`` (10 terms); the tests check |error| < 2e-17 with mpmath
 Taylor series itself needs 16 terms for the same accuracy."""
 
 
+EXPM1_TAIL_BOUND = sp.Rational(1, 2)
+"""|x| ≤ ½: the range the expm1mx helpers use the tail on."""
+EXPM1_TAIL = (0.5, 0.16666666666666666, 0.04166666666666706, 0.00833333333333336, 0.001388888888870455,
+              0.00019841269841146993, 2.4801587616145414e-05, 2.755731943362024e-06, 2.7557076636642725e-07,
+              2.505194670972162e-08, 2.0962955815976076e-09, 1.6116496514371548e-10)
+"""Coefficients (lowest degree first) of a polynomial Q with Q(x) ≈ (eˣ − 1 − x)/x²
+= Σₖ xᵏ/(k + 2)! on |x| ≤ ½.  From ``mpmath.chebyfit`` (12 terms); the tests check the
+relative error is below 2e-17 with mpmath.  The Taylor series needs 15 terms for that."""
+
+
+def expm1_tail(x: sp.Expr) -> sp.Expr:
+    """What EXPM1_TAIL approximates, exactly: (eˣ − 1 − x)/x²."""
+    return (sp.exp(x) - 1 - x) / x**2
+
+
 def atanh_tail(w: sp.Expr) -> sp.Expr:
     """What ATANH_TAIL approximates, exactly: (atanh(√w)/√w − 1)/w."""
     return (sp.atanh(sp.sqrt(w)) / sp.sqrt(w) - 1) / w
@@ -61,10 +76,10 @@ def atanh_tail(w: sp.Expr) -> sp.Expr:
 def _binary(x: sp.Expr, prec: int) -> tuple[sp.Float, int] | None:
     """(significand ∈ [1, 2), exponent) of a positive number, exactly (mpmath's frexp)."""
     value = x.evalf(prec)
-    if not (value.is_Float and value > 0):
+    if not (value.is_Number and value > 0):
         return None
     with mpmath.workprec(prec):
-        mantissa, exponent = mpmath.frexp(value._to_mpmath(prec))
+        mantissa, exponent = mpmath.frexp(sp.Float(value, precision=prec)._to_mpmath(prec))
         return sp.Float(2 * mantissa, precision=prec), int(exponent) - 1
 
 
@@ -88,6 +103,34 @@ class Significand(sp.Function):
     def _eval_evalf(self, prec: int) -> sp.Expr | None:
         parts = _binary(self.args[0], prec)
         return None if parts is None else parts[0]
+
+
+class RoundToInteger(sp.Function):
+    """The integer nearest x (ties to even), as a double: the C printer adds and subtracts
+    1.5·2⁵², which compilers vectorize and must not reassociate.  For |x| < 2⁵¹."""
+
+    nargs = 1
+
+    def _eval_evalf(self, prec: int) -> sp.Expr | None:
+        value = self.args[0].evalf(prec)
+        if not value.is_Number:
+            return None
+        with mpmath.workprec(prec):
+            return sp.Float(mpmath.nint(sp.Float(value, precision=prec)._to_mpmath(prec)), precision=prec)
+
+
+class PowerOfTwo(sp.Function):
+    """2ᵏ for an integer k in [−1022, 1023], written into the exponent bits by the C printer."""
+
+    nargs = 1
+
+    def _eval_evalf(self, prec: int) -> sp.Expr | None:
+        k = self.args[0].evalf(prec)
+        return sp.Float(2, precision=prec) ** k if k.is_Number else None
+
+
+BINARY_FUNCTIONS = (BinaryExponent, Significand, RoundToInteger, PowerOfTwo)
+"""Functions the C printer reads from or writes into the bits of a double."""
 
 
 class SpecialFunction(sp.Function):
@@ -136,8 +179,9 @@ _SMALLEST_NORMAL, _LARGEST = sp.Float(2.0**-1022), sp.Float(1.7976931348623157e3
 _SQRT_2 = sp.Float(2**0.5)
 # log 2 = _LN2_HI + _LN2_LO, _LN2_HI with 32 significant bits: k·_LN2_HI is exact for |k| < 2²¹
 _LN2_HI, _LN2_LO = sp.Float(0.6931471803691238), sp.Float(1.9082149292705877e-10)
-_x2, _x4, _x8 = sp.symbols("x2 x4 x8", nonnegative=True)
-EXPM1MX_TERMS = 15
+_f, _f2, _two_k = sp.Symbol("f", real=True), sp.Symbol("f2", nonnegative=True), sp.Symbol("two_k", positive=True)
+_reduced, _two_k_less_one, _rest = sp.symbols("reduced two_k_less_one rest", real=True)
+_INVERSE_LN2 = sp.Float(1 / 0.6931471805599453)
 
 
 class ScaleTerm(SpecialFunction):
@@ -200,8 +244,13 @@ class ScaleTerm(SpecialFunction):
 class Expm1mx(SpecialFunction):
     """expm1mx(x) = eˣ − 1 − x, which cancels to ≈ x²/2 near 0.
 
-    For |x| < ½ it is x² Σₖ xᵏ/(k + 2)! (15 terms: error below 1e-18 relative); elsewhere
-    expm1(x) − x.
+    For |x| < ½ it is x² Q(x), Q the 12-term fit ``EXPM1_TAIL``; elsewhere expm1(x) − x.
+
+    The ``fast`` recipe computes eˣ itself, with the same Q: eˣ = 2ᵏ e^f with k the integer
+    nearest x/log 2 and |f| ≤ ½ log 2, e^f − 1 = f + f² Q(f), and eˣ − 1 − x =
+    2ᵏ(e^f − 1) + ((2ᵏ − 1) − x), in which 2ᵏ − 1 is exact wherever it matters (|k| ≤ 53).
+    Near 0 it takes k = 0, so f = x and the same polynomial gives x² Q(x).  NaN where 2ᵏ
+    leaves the normal range.
     """
 
     nargs = 1
@@ -212,9 +261,23 @@ class Expm1mx(SpecialFunction):
     parameters = (_x,)
     far = expm1(_x) - _x
     selector = _x
-    bound = sp.Rational(1, 2)
-    near_locals = ((_x2, _x**2), (_x4, _x2**2), (_x8, _x4**2))
-    near = _x2 * estrin([sp.Rational(1, sp.factorial(k + 2)) for k in range(EXPM1MX_TERMS)], [_x, _x2, _x4, _x8])
+    bound = EXPM1_TAIL_BOUND
+    near = _x**2 * horner(EXPM1_TAIL, _x)
+
+    _near = sp.Abs(_x) < EXPM1_TAIL_BOUND
+    fast_locals = (
+        (_k, sp.Piecewise((0, _near), (RoundToInteger(_x * _INVERSE_LN2), True))),
+        (_reduced, _x - _k * _LN2_HI),  # exact
+        (_f, _reduced - _k * _LN2_LO),  # x − k log 2
+        (_f2, _f**2),
+        (_tail, _f2 * horner(EXPM1_TAIL, _f)),  # e^f − 1 − f
+        (_two_k, PowerOfTwo(_k)),
+        (_two_k_less_one, _two_k - 1),  # exact
+        (_rest, _two_k_less_one - _x))
+    fast_domain = "NaN where 2^k leaves the normal range (x < -708 or x > 700)"
+    fast = sp.Piecewise((_tail, _near),
+                        (_two_k * (_f + _tail) + _rest, (_x > -708) & (_x < 700)),
+                        (sp.nan, True))
 
     @classmethod
     def definition(cls, x: sp.Expr) -> sp.Expr:

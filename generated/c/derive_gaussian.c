@@ -20,8 +20,9 @@
 __attribute__((__simd__("notinbranch"))) double log(double);
 __attribute__((__simd__("notinbranch"))) double expm1(double);
 #endif
-/* A positive normal double x = significand * 2^exponent, significand in [1, 2), read from its
- * bits: integer operations, which compilers vectorize (frexp is a call they do not). */
+/* Reading and writing the bits of doubles: integer operations, which compilers vectorize
+ * (frexp, ldexp and friends are calls they do not).
+ * A positive normal double x = significand * 2^exponent, significand in [1, 2). */
 #if FLT_RADIX != 2 || DBL_MANT_DIG != 53 || DBL_MAX_EXP != 1024
 #error "these kernels read the bits of IEEE 754 binary64 doubles"
 #endif
@@ -46,17 +47,52 @@ static inline double derive_significand(const double x)
     return significand;
 }
 
+/* The integer nearest x (ties to even), for |x| < 2^51: adding 1.5 * 2^52 leaves no bits below
+ * the units (the assignment rounds to double even where arithmetic is wider), and C forbids
+ * folding the addition and the subtraction into nothing. */
+static inline double derive_round_to_integer(const double x)
+{
+    const double shifted = x + 6755399441055744.0;
+    return shifted - 6755399441055744.0;
+}
+
+/* 2^k for an integer k in [-1022, 1023], written into the exponent field. */
+static inline double derive_power_of_two(const double k)
+{
+    const double shifted = k + 6755399441055744.0;  /* k in the low bits, as two's complement */
+    uint64_t bits;
+    double power;
+    memcpy(&bits, &shifted, sizeof bits);
+    bits = (bits + 1023) << 52;
+    memcpy(&power, &bits, sizeof power);
+    return power;
+}
+
 /* expm1mx(x) = exp(x) - 1 - x
  * Where |x| < 0.5 it cancels, so a series is used there; elsewhere the formula.
  * Both are computed and one is selected, so the loops that call it stay branch-free. */
 static inline double derive_expm1mx(const double x)
 {
     const double far = -x + expm1(x);
-    const double x2 = (x*x);
-    const double x4 = (x2*x2);
-    const double x8 = (x4*x4);
-    const double near = x2*(x8*(x4*((1.0/20922789888000.0)*x2 + ((1.0/1307674368000.0)*x + 1.0/87178291200.0)) + (x2*((1.0/6227020800.0)*x + 1.0/479001600.0) + ((1.0/39916800.0)*x + 1.0/3628800.0))) + (x4*(x2*((1.0/362880.0)*x + 1.0/40320.0) + ((1.0/5040.0)*x + 1.0/720.0)) + (x2*((1.0/120.0)*x + 1.0/24.0) + ((1.0/6.0)*x + 1.0/2.0))));
+    const double near = (x*x)*(x*(x*(x*(x*(x*(x*(x*(x*(x*(x*(1.6116496514371548e-10*x + 2.0962955815976076e-09) + 2.505194670972162e-08) + 2.7557076636642725e-07) + 2.755731943362024e-06) + 2.4801587616145414e-05) + 0.00019841269841146993) + 0.001388888888870455) + 0.00833333333333336) + 0.04166666666666706) + 0.16666666666666666) + 0.5);
     return fabs(x) < 0.5 ? near : far;
+}
+
+/* derive_expm1mx, branch-free: every element takes the same instructions and no libm call, so
+ * loops over arrays vectorize without a vector math library.
+ * NaN where 2^k leaves the normal range (x < -708 or x > 700); the loops recompute those
+ * elements with derive_expm1mx. */
+static inline double derive_expm1mx_fast(const double x)
+{
+    const double k = (fabs(x) < 1.0/2.0 ? 0 : derive_round_to_integer(1.4426950408889634*x));
+    const double reduced = -0.6931471803691238*k + x;
+    const double f = -1.9082149292705877e-10*k + reduced;
+    const double f2 = (f*f);
+    const double tail = f2*(f*(f*(f*(f*(f*(f*(f*(f*(f*(f*(1.6116496514371548e-10*f + 2.0962955815976076e-09) + 2.505194670972162e-08) + 2.7557076636642725e-07) + 2.755731943362024e-06) + 2.4801587616145414e-05) + 0.00019841269841146993) + 0.001388888888870455) + 0.00833333333333336) + 0.04166666666666706) + 0.16666666666666666) + 0.5);
+    const double two_k = derive_power_of_two(k);
+    const double two_k_less_one = two_k - 1;
+    const double rest = two_k_less_one - x;
+    return (fabs(x) < 1.0/2.0 ? tail : (x > -708 && x < 700 ? rest + two_k*(f + tail) : NAN));
 }
 
 /* psi(sigma_q, sigma_p) = (r^2 - 1)/2 - log(r), r = sigma_q/sigma_p
@@ -77,7 +113,8 @@ static inline double derive_scale_term(const double sigma_q, const double sigma_
 
 /* derive_scale_term, branch-free: every element takes the same instructions and no libm call, so
  * loops over arrays vectorize without a vector math library.
- * NaN where r is below the normal range (r < 2^-1022); the loops recompute those elements with derive_scale_term. */
+ * NaN where r is below the normal range (r < 2^-1022); the loops recompute those elements with
+ * derive_scale_term. */
 static inline double derive_scale_term_fast(const double sigma_q, const double sigma_p)
 {
     const double r = sigma_q/sigma_p;
@@ -93,6 +130,17 @@ static inline double derive_scale_term_fast(const double sigma_q, const double s
     const double log_r = 0.6931471803691238*k + low;
     const double half_r = (1.0/2.0)*r;
     return (r > 7.0/13.0 && r < 13.0/7.0 ? -tail + (1.0/2.0)*(x*x)*(2 - s) : (r >= 2.2250738585072014e-308 ? half_r*r - log_r - 1.0/2.0 : NAN));
+}
+
+/* *sum += x, and *error += what that addition rounded away (Knuth's TwoSum: branch-free, so
+ * loops over lanes of sums vectorize).  Where the sum is infinite nothing is added to *error,
+ * which inf - inf would make NaN. */
+static inline void derive_two_sum(double *sum, double *error, const double x)
+{
+    const double rounded = *sum + x, x_part = rounded - *sum;
+    const double lost = (*sum - (rounded - x_part)) + (x - x_part);
+    *error += fabs(rounded) <= DBL_MAX ? lost : 0.0;
+    *sum = rounded;
 }
 
 /* The lower Cholesky factor l of a symmetric positive definite d x d matrix a (row-major),
@@ -290,32 +338,71 @@ void derive_kl_normal_std_normal_n(size_t n, const double *mu, const double *sig
 /* The VAE loss term KL(N(mu, diag(exp(logvar))) || N(0, I)), summed over the last axis (d).
  * Formula: -Sum(-exp(ell[d]) + ell[d] - mu[d]**2 + 1, (d, 1, D))/2
  * Derivation: kl-diag-normal-std-normal-logvar (4 operations per term, checked step by step).
- * Terms are computed 16 at a time (a loop compilers vectorize) and summed with Neumaier's
- * compensation: the error of the sum does not grow with d. */
+ * The terms go into 16 running sums, one per lane of a loop compilers vectorize, each
+ * compensated for its rounding errors (TwoSum), and the 16 into one the same way: the error of
+ * the sum does not grow with d.  The loop uses the branch-free helpers, NaN where they are not
+ * exact; a row with such a term (rare) is recomputed by derive_kl_diag_std_normal_logvar_exact, term by term, with
+ * Neumaier's compensation. */
 static inline double derive_kl_diag_std_normal_logvar_term(const double mu, const double logvar)
 {
     return (1.0/2.0)*((mu*mu) + derive_expm1mx(logvar));
 }
 
-double derive_kl_diag_std_normal_logvar(size_t d, const double *mu, const double *logvar)
+static inline double derive_kl_diag_std_normal_logvar_fast_term(const double mu, const double logvar)
 {
-    double total = 0.0, compensation = 0.0, terms[16];
-    size_t start, j;
-    for (start = 0; start < d; start += 16) {
-        const size_t count = d - start < 16 ? d - start : 16;
-        for (j = 0; j < count; ++j) {
-            const double value = derive_kl_diag_std_normal_logvar_term(mu[start + j], logvar[start + j]);
-            terms[j] = ((mu[start + j] - mu[start + j] == 0.0) & (logvar[start + j] - logvar[start + j] == 0.0)) ? value : NAN;
+    return (1.0/2.0)*((mu*mu) + derive_expm1mx_fast(logvar));
+}
+
+static double derive_kl_diag_std_normal_logvar_exact(size_t d, const double *mu, const double *logvar)
+{
+    double total = 0.0, compensation = 0.0;
+    size_t j;
+    for (j = 0; j < d; ++j) {
+        const double term = ((mu[j] - mu[j] == 0.0) & (logvar[j] - logvar[j] == 0.0)) ? derive_kl_diag_std_normal_logvar_term(mu[j], logvar[j]) : NAN;
+        const double sum = total + term;
+        if (isfinite(sum)) {  /* an infinite term makes the sum infinite, not NaN */
+            compensation += fabs(total) >= fabs(term) ? (total - sum) + term : (term - sum) + total;
         }
-        for (j = 0; j < count; ++j) {
-            const double sum = total + terms[j];
-            if (isfinite(sum)) {  /* an infinite term makes the sum infinite, not NaN */
-                compensation += fabs(total) >= fabs(terms[j]) ? (total - sum) + terms[j] : (terms[j] - sum) + total;
-            }
-            total = sum;
-        }
+        total = sum;
     }
     return total + compensation;
+}
+
+double derive_kl_diag_std_normal_logvar(size_t d, const double *mu, const double *logvar)
+{
+    double totals[16] = {0.0}, errors[16] = {0.0}, total = 0.0, error = 0.0;
+    size_t start = 0, j;
+    int missed = 0;
+    for (; start + 16 <= d; start += 16) {
+        for (j = 0; j < 16; ++j) {
+            const double value = derive_kl_diag_std_normal_logvar_fast_term(mu[start + j], logvar[start + j]);
+            const double term = ((mu[start + j] - mu[start + j] == 0.0) & (logvar[start + j] - logvar[start + j] == 0.0)) ? value : NAN;
+            missed |= term != term;
+            derive_two_sum(&totals[j], &errors[j], term);
+        }
+    }
+    if (start > 0) {
+        for (j = 0; j < 16; ++j) {
+            derive_two_sum(&total, &error, totals[j]);
+            error += errors[j];
+        }
+    }
+    if (start < d) {  /* the last d mod 16 terms: computed together, added one by one */
+        double terms[16];
+        const size_t count = d - start;
+        for (j = 0; j < count; ++j) {
+            const double value = derive_kl_diag_std_normal_logvar_fast_term(mu[start + j], logvar[start + j]);
+            terms[j] = ((mu[start + j] - mu[start + j] == 0.0) & (logvar[start + j] - logvar[start + j] == 0.0)) ? value : NAN;
+            missed |= terms[j] != terms[j];
+        }
+        for (j = 0; j < count; ++j) {
+            derive_two_sum(&total, &error, terms[j]);
+        }
+    }
+    if (missed) {
+        return derive_kl_diag_std_normal_logvar_exact(d, mu, logvar);
+    }
+    return total + error;
 }
 
 void derive_kl_diag_std_normal_logvar_n(size_t n, size_t d, const double *mu, const double *logvar, double *out)

@@ -7,8 +7,9 @@
  * Recommended flags: -O3 -march=native -fno-math-errno -fno-trapping-math
  * The kernels are correct with any standard-conforming flags, -O0 included; the source
  * refuses -ffast-math, which would drop its NaN tests.
- * The loops of derive_kl_normal_normal_n, derive_kl_normal_std_normal_n call no libm function:
- * with these flags they vectorize on any C library, with or without a vector math library.
+ * The loops of derive_kl_normal_normal_n, derive_kl_normal_std_normal_n,
+ * derive_kl_diag_std_normal_logvar_n call no libm function: with these flags they vectorize on
+ * any C library, with or without a vector math library.
  * Invalid parameters (a scale that is not > 0, NaN) give NaN.
  */
 #ifndef DERIVE_GAUSSIAN_H

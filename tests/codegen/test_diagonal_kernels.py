@@ -112,7 +112,7 @@ def relative(got, want) -> np.ndarray:
 
 # ---------------------------------------------------------------- values against mpmath
 
-@pytest.mark.parametrize("dims", [1, 3, 64])
+@pytest.mark.parametrize("dims", [1, 3, 17, 64])
 def test_numpy_random_matches_mpmath(np_kernels, dims):
     mu, logvar, want = cases("random", dims)
     batched = np_kernels.kl_diag_std_normal_logvar(mu, logvar)
@@ -123,7 +123,7 @@ def test_numpy_random_matches_mpmath(np_kernels, dims):
     assert relative(rows, want).max() <= RANDOM_RTOL
 
 
-@pytest.mark.parametrize("dims", [1, 3, 64])
+@pytest.mark.parametrize("dims", [1, 3, 17, 64])
 def test_c_random_matches_mpmath(c_lib, dims):
     mu, logvar, want = cases("random", dims)
     scalar = np.array([c_value(c_lib, m, l) for m, l in zip(mu, logvar)])
@@ -173,6 +173,37 @@ def test_extreme_terms(np_kernels, c_lib, mu, logvar):
                 assert got == 0.0, (what, m, l, got)
             else:
                 assert abs(got - want) <= RANDOM_RTOL * abs(want), (what, m, l, got, want)
+
+
+def _switch_logvars() -> list[float]:
+    """log σ² on both sides of every point where expm1mx changes method: the ends of its series
+    (±½), where the C recipe's k = round(ℓ / log 2) steps ((j + ½) log 2), and where 2ᵏ would
+    leave the normal range (the C loop recomputes those terms by the libm helper)."""
+    edges = [0.5, -0.5, 708.0, -708.0, 700.0, -700.0] + [(j + 0.5) * math.log(2.0) for j in range(-6, 6)]
+    values = []
+    for edge in edges:
+        below = above = edge
+        for _ in range(2):
+            below, above = math.nextafter(below, -math.inf), math.nextafter(above, math.inf)
+            values += [below, above]
+        values.append(edge)
+    return values
+
+
+def test_switch_points_match_mpmath(np_kernels, c_lib):
+    """Each value alone (D = 1), and in one row those the C loop's branch-free helper takes (its
+    16 lanes and its tail) and all of them (a row the loop hands to the exact code), with mu = 0
+    so the variance term is all there is: 1e-15 relative."""
+    logvars = np.array(_switch_logvars())
+    inside = logvars[np.abs(logvars) < 700.0]
+    rows = [(np.zeros(1), logvars[i:i + 1]) for i in range(len(logvars))]
+    rows += [(np.zeros_like(inside), inside), (np.zeros_like(logvars), logvars)]
+    assert len(inside) > 32
+    for m, l in rows:
+        want = float(mp_reference(m, l))
+        for got, what in ((np_kernels.kl_diag_std_normal_logvar(m, l), "numpy"), (c_value(c_lib, m, l), "C"),
+                          (c_rows(c_lib, m[None, :], l[None, :])[0], "C _n")):
+            assert abs(got - want) <= NEAR_RTOL * abs(want), (what, l if len(l) == 1 else "row", got, want)
 
 
 def test_published_values(np_kernels, c_lib):

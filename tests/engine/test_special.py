@@ -10,27 +10,35 @@ import mpmath
 import pytest
 import sympy as sp
 
-from derive.engine.special import (ATANH_TAIL, ATANH_TAIL_BOUND, BinaryExponent, ScaleTerm, Significand,
-                                   atanh_tail, horner)
+from derive.engine.special import (ATANH_TAIL, ATANH_TAIL_BOUND, EXPM1_TAIL, EXPM1_TAIL_BOUND, BinaryExponent,
+                                   Expm1mx, PowerOfTwo, RoundToInteger, ScaleTerm, Significand, atanh_tail,
+                                   expm1_tail, horner)
 
 DIGITS = 80  # the exact tail cancels by log10(1/w) digits: 25 at r = 1 + 1e-12
 w = sp.Symbol("w", nonnegative=True)
-TAIL = horner(ATANH_TAIL, w)
+x, f = sp.Symbol("x", real=True), sp.Symbol("f", real=True)
+# each fitted polynomial, as the recipes use it, and the function it approximates
+TAILS = {horner(ATANH_TAIL, w): atanh_tail(w), horner(EXPM1_TAIL, x): expm1_tail(x),
+         horner(EXPM1_TAIL, f): expm1_tail(f)}
 
 
 def _exact_tail(expr: sp.Expr) -> sp.Expr:
-    """The recipe with the fitted polynomial replaced by (atanh(√w)/√w − 1)/w."""
-    assert expr.has(TAIL), "the recipe no longer uses the fitted tail"
-    return expr.xreplace({TAIL: atanh_tail(w)})
+    """The recipe with each fitted polynomial replaced by the function it approximates."""
+    return expr.xreplace(TAILS)
 
 
-def _evaluate(local_values, expr: sp.Expr, arguments: dict) -> sp.Expr:
-    """``expr`` after the recipe's assignments, in order, at ``arguments``, to DIGITS digits."""
+def _uses_a_tail(*exprs: sp.Expr) -> bool:
+    return any(e.has(tail) for e in exprs for tail in TAILS)
+
+
+def _evaluate(local_values, expr: sp.Expr, arguments: dict, series: bool = True) -> sp.Expr:
+    """``expr`` after the recipe's assignments, in order, at ``arguments``, to DIGITS digits;
+    ``series``: the recipe uses a fitted tail (which this replaces by the exact function)."""
+    assert _uses_a_tail(expr, *(v for _, v in local_values)) == series, "the recipe's use of a tail changed"
     values = {k: sp.Float(v, DIGITS) for k, v in arguments.items()}
     for symbol, value in local_values:
-        values[symbol] = _exact_tail(value).subs(values).evalf(DIGITS) if value.has(TAIL) \
-            else value.subs(values).evalf(DIGITS)
-    return (_exact_tail(expr) if expr.has(TAIL) else expr).subs(values).evalf(DIGITS)
+        values[symbol] = _exact_tail(value).subs(values).evalf(DIGITS)
+    return _exact_tail(expr).subs(values).evalf(DIGITS)
 
 
 def _psi(sigma_q: float, sigma_p: float) -> mpmath.mpf:
@@ -53,10 +61,33 @@ def test_atanh_tail_fit_is_within_two_parts_in_1e17():
     assert worst < 2e-17, worst
 
 
+def test_expm1_tail_fit_is_within_two_parts_in_1e17():
+    """As above, relative error, at 4001 points of [−½, ½]; at x = 0 the tail is ½."""
+    coefficients = [mpmath.mpf(c) for c in EXPM1_TAIL]
+    worst = mpmath.mpf(0)
+    with mpmath.workdps(DIGITS):
+        bound = mpmath.mpf(float(EXPM1_TAIL_BOUND))
+        for i in range(4001):
+            t = -bound + 2 * bound * i / 4000
+            exact = mpmath.mpf(1) / 2 if t == 0 else (mpmath.expm1(t) - t) / t**2
+            worst = max(worst, abs(mpmath.polyval(coefficients[::-1], t) / exact - 1))
+    assert worst < 2e-17, worst
+
+
 def test_atanh_tail_gives_atanh():
     """2 atanh s = 2s + 2s³ tail(s²), symbolically."""
     s = sp.Symbol("s", positive=True)
     assert sp.simplify(2 * s + 2 * s**3 * atanh_tail(w).subs(w, s**2) - 2 * sp.atanh(s)) == 0
+
+
+@pytest.mark.parametrize("value, nearest", [(2.5, 2), (3.5, 4), (-2.5, -2), (0.49999999999999994, 0), (-7.2, -7)])
+def test_round_to_integer_is_to_nearest_even(value, nearest):
+    assert float(RoundToInteger(sp.Float(value, DIGITS)).evalf(DIGITS)) == nearest
+
+
+@pytest.mark.parametrize("k", [-1022, -1, 0, 1, 1023])
+def test_power_of_two(k):
+    assert float(PowerOfTwo(sp.Float(k, DIGITS)).evalf(DIGITS)) == 2.0**k
 
 
 def test_horner_keeps_its_nesting():
@@ -94,7 +125,7 @@ def test_scale_term_recipes_are_exact_but_for_the_tail(sigma_q, sigma_p):
     want = _psi(sigma_q, sigma_p)
     near = abs(math.log(sigma_q / sigma_p)) < float(ScaleTerm.bound)
     robust = _evaluate(ScaleTerm.near_locals, ScaleTerm.near, arguments) if near else \
-        _evaluate(ScaleTerm.far_locals, ScaleTerm.far, arguments)
+        _evaluate(ScaleTerm.far_locals, ScaleTerm.far, arguments, series=False)
     fast = _evaluate(ScaleTerm.fast_locals, ScaleTerm.fast, arguments)
     for name, got in (("near" if near else "far", robust), ("fast", fast)):
         with mpmath.workdps(DIGITS):
@@ -111,3 +142,29 @@ def test_scale_term_recipes_are_exact_but_for_the_tail(sigma_q, sigma_p):
 def test_fast_recipe_is_nan_below_the_normal_range():
     arguments = dict(zip(ScaleTerm.parameters, (1e-200, 1e110)))  # r = 1e-310, subnormal
     assert _evaluate(ScaleTerm.fast_locals, ScaleTerm.fast, arguments) is sp.nan
+
+
+LOGVARS = [1e-12, -1e-9, 0.3, -0.49, 0.49, 0.51, -0.51, 0.7, 1.0, -1.0, 2.5, -3.3, 30.0, -30.0, 100.0, -300.0,
+           -707.5, 699.0]
+
+
+@pytest.mark.parametrize("value", LOGVARS)
+def test_expm1mx_recipes_are_exact_but_for_the_tail(value):
+    """Both recipes: far/near (numpy, and the C fallback) and fast (the C loops), whose log 2
+    is two doubles whose sum is off by 1.2e-26."""
+    with mpmath.workdps(DIGITS):
+        want = mpmath.expm1(mpmath.mpf(value)) - mpmath.mpf(value)
+    arguments = {Expm1mx.parameters[0]: value}
+    near = abs(value) < float(EXPM1_TAIL_BOUND)
+    if near:
+        robust = _evaluate((), Expm1mx.near, arguments)
+        assert abs(mpmath.mpf(str(robust)) / want - 1) <= 1e-40
+    fast = _evaluate(Expm1mx.fast_locals, Expm1mx.fast, arguments)
+    with mpmath.workdps(DIGITS):
+        error = abs(mpmath.mpf(str(fast)) / want - 1)
+    assert error <= (1e-40 if near else 1e-22), error
+
+
+@pytest.mark.parametrize("value", [-709.0, 700.0, 1e300])
+def test_expm1mx_fast_recipe_is_nan_where_two_to_the_k_leaves_the_normal_range(value):
+    assert _evaluate(Expm1mx.fast_locals, Expm1mx.fast, {Expm1mx.parameters[0]: value}) is sp.nan

@@ -9,7 +9,8 @@ import sympy as sp
 from derive.codegen.c.printer import KernelC99Printer
 from derive.codegen.spec import Kernel
 from derive.provenance import header, template
-from derive.engine.special import SPECIAL_FUNCTIONS, BinaryExponent, Significand, SpecialFunction
+from derive.engine.special import (BINARY_FUNCTIONS, SPECIAL_FUNCTIONS, BinaryExponent, PowerOfTwo, RoundToInteger,
+                                   Significand, SpecialFunction)
 
 RECOMMENDED_FLAGS = "-O3 -march=native -fno-math-errno -fno-trapping-math"
 VECTOR_MATH = ("log", "expm1")
@@ -61,7 +62,9 @@ def _helper(function: type[SpecialFunction], prefix: str, printer: KernelC99Prin
     if function.fast is None:
         return text
     return text + "\n\n" + _template("helper_fast.c").substitute(
-        name=prefix + function.helper_name, parameters=parameters, domain=function.fast_domain,
+        name=prefix + function.helper_name, parameters=parameters,
+        domain="\n".join(" * " + line for line in textwrap.wrap(
+            f"{function.fast_domain}; the loops recompute those elements with {prefix + function.helper_name}.", 92)),
         locals=_assignments(function.fast_locals, printer), value=printer.doprint(function.fast)).rstrip("\n")
 
 
@@ -75,25 +78,27 @@ def _function(kernel: Kernel, prefix: str, printer: KernelC99Printer, fast_print
             name=prefix + kernel.spec.name, prefix=prefix, summary=kernel.spec.summary, formula=kernel.formula,
             derivation=kernel.spec.derivation, output=printer.doprint(kernel.output)).rstrip("\n")
     names = [p.name for p in kernel.spec.parameters]
-    finite = " & ".join(f"({n}[start + j] - {n}[start + j] == 0.0)" for n in names)  # NaN, ±inf fail
+    def finite(index: str) -> str:  # NaN and ±inf fail
+        return " & ".join(f"({n}[{index}] - {n}[{index}] == 0.0)" for n in names)
     fast = _uses_fast_helpers(kernel)
-    skeleton = "function_sum.c" if kernel.spec.reduction else "function_fast.c" if fast else "function.c"
+    skeleton = f"function{'_sum' if kernel.spec.reduction else ''}{'_fast' if fast else ''}.c"
     return _template(skeleton).substitute(
         rows=", ".join(f"{n} + i*d" for n in names),
         block_elements=", ".join(f"{n}[start + j]" for n in names),
-        name=prefix + kernel.spec.name, summary=kernel.spec.summary, formula=kernel.formula,
+        name=prefix + kernel.spec.name, prefix=prefix, summary=kernel.spec.summary, formula=kernel.formula,
         derivation=kernel.spec.derivation, ops=kernel.ops,
         parameters=", ".join(f"const double {n}" for n in names), body=_body(kernel, printer),
         fast_body=_body(kernel, fast_printer) if fast else "",
         valid=" & ".join(f"({p.name} > 0.0)" for p in kernel.scales) or "1",
-        valid_elements=(finite if kernel.spec.reduction else
+        valid_terms=finite("j"),
+        valid_elements=(finite("start + j") if kernel.spec.reduction else
                         " & ".join(f"({p.name}[i] > 0.0)" for p in kernel.scales) or "1"),
         arguments=", ".join(names), arrays=", ".join(f"const double *{n}" for n in names),
         elements=", ".join(f"{n}[j]" if kernel.spec.reduction else f"{n}[i]" for n in names)).rstrip("\n")
 
 
 def _uses_fast_helpers(kernel: Kernel) -> bool:
-    return not kernel.spec.reduction and any(h.fast is not None for h in kernel.helpers)
+    return kernel.spec.reduction != "cholesky" and any(h.fast is not None for h in kernel.helpers)
 
 
 def _libm_free_note(kernels: list[Kernel], prefix: str) -> str:
@@ -111,7 +116,8 @@ def _printer(prefix: str, fast: bool = False) -> KernelC99Printer:
     print as calls to it."""
     helpers = {f.__name__: prefix + f.helper_name + ("_fast" if fast and f.fast is not None else "")
                for f in SPECIAL_FUNCTIONS}
-    bits = {BinaryExponent.__name__: prefix + "exponent", Significand.__name__: prefix + "significand"}
+    bits = {BinaryExponent.__name__: prefix + "exponent", Significand.__name__: prefix + "significand",
+            RoundToInteger.__name__: prefix + "round_to_integer", PowerOfTwo.__name__: prefix + "power_of_two"}
     return KernelC99Printer({"user_functions": helpers | bits})
 
 
@@ -122,7 +128,7 @@ def render(kernels: list[Kernel], prefix: str = "derive_") -> dict[str, str]:
     header_text = header([k.spec.derivation for k in kernels], "regenerate with `derive codegen` or `derive generate`")
     printer, fast_printer = _printer(prefix), _printer(prefix, fast=True)
     helpers = sorted({h for k in kernels for h in k.helpers}, key=lambda h: h.__name__)
-    reads_bits = any(h.fast is not None and any(v.has(BinaryExponent, Significand) for _, v in h.fast_locals)
+    reads_bits = any(h.fast is not None and any(v.has(*BINARY_FUNCTIONS) for _, v in h.fast_locals)
                      for h in helpers)
     declarations = "\n".join(f'__attribute__((__simd__("notinbranch"))) double {f}(double);' for f in VECTOR_MATH)
     return {
@@ -137,6 +143,7 @@ def render(kernels: list[Kernel], prefix: str = "derive_") -> dict[str, str]:
                 [_template("binary.c").substitute(prefix=prefix).rstrip("\n")] * reads_bits
                 + [_helper(h, prefix, printer) for h in helpers] + [
                 _template(name).substitute(prefix=prefix).rstrip("\n") for name, needed in (
+                    ("two_sum.c", any(k.spec.reduction == "sum" and _uses_fast_helpers(k) for k in kernels)),
                     ("linalg.c", any(k.spec.reduction == "cholesky" for k in kernels)),
                     ("solve_lower.c", any(k.spec.solves for k in kernels))) if needed]),
             definitions="\n\n".join(_function(k, prefix, printer, fast_printer) for k in kernels)),

@@ -1,5 +1,6 @@
-/* A positive normal double x = significand * 2^exponent, significand in [1, 2), read from its
- * bits: integer operations, which compilers vectorize (frexp is a call they do not). */
+/* Reading and writing the bits of doubles: integer operations, which compilers vectorize
+ * (frexp, ldexp and friends are calls they do not).
+ * A positive normal double x = significand * 2^exponent, significand in [1, 2). */
 #if FLT_RADIX != 2 || DBL_MANT_DIG != 53 || DBL_MAX_EXP != 1024
 #error "these kernels read the bits of IEEE 754 binary64 doubles"
 #endif
@@ -22,4 +23,25 @@ static inline double ${prefix}significand(const double x)
     bits = (bits & UINT64_C(0x000fffffffffffff)) | UINT64_C(0x3ff0000000000000);
     memcpy(&significand, &bits, sizeof significand);
     return significand;
+}
+
+/* The integer nearest x (ties to even), for |x| < 2^51: adding 1.5 * 2^52 leaves no bits below
+ * the units (the assignment rounds to double even where arithmetic is wider), and C forbids
+ * folding the addition and the subtraction into nothing. */
+static inline double ${prefix}round_to_integer(const double x)
+{
+    const double shifted = x + 6755399441055744.0;
+    return shifted - 6755399441055744.0;
+}
+
+/* 2^k for an integer k in [-1022, 1023], written into the exponent field. */
+static inline double ${prefix}power_of_two(const double k)
+{
+    const double shifted = k + 6755399441055744.0;  /* k in the low bits, as two's complement */
+    uint64_t bits;
+    double power;
+    memcpy(&bits, &shifted, sizeof bits);
+    bits = (bits + 1023) << 52;
+    memcpy(&power, &bits, sizeof power);
+    return power;
 }

@@ -1,6 +1,6 @@
 /* ${name}, branch-free: every element takes the same instructions and no libm call, so
  * loops over arrays vectorize without a vector math library.
- * $domain; the loops recompute those elements with ${name}. */
+$domain */
 static inline double ${name}_fast($parameters)
 {
 $locals    return $value;

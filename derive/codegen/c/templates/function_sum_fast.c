@@ -1,0 +1,77 @@
+/* $summary
+ * Formula: $formula
+ * Derivation: $derivation ($ops operations per term, checked step by step).
+ * The terms go into 16 running sums, one per lane of a loop compilers vectorize, each
+ * compensated for its rounding errors (TwoSum), and the 16 into one the same way: the error of
+ * the sum does not grow with d.  The loop uses the branch-free helpers, NaN where they are not
+ * exact; a row with such a term (rare) is recomputed by ${name}_exact, term by term, with
+ * Neumaier's compensation. */
+static inline double ${name}_term($parameters)
+{
+$body
+}
+
+static inline double ${name}_fast_term($parameters)
+{
+$fast_body
+}
+
+static double ${name}_exact(size_t d, $arrays)
+{
+    double total = 0.0, compensation = 0.0;
+    size_t j;
+    for (j = 0; j < d; ++j) {
+        const double term = ($valid_terms) ? ${name}_term($elements) : NAN;
+        const double sum = total + term;
+        if (isfinite(sum)) {  /* an infinite term makes the sum infinite, not NaN */
+            compensation += fabs(total) >= fabs(term) ? (total - sum) + term : (term - sum) + total;
+        }
+        total = sum;
+    }
+    return total + compensation;
+}
+
+double $name(size_t d, $arrays)
+{
+    double totals[16] = {0.0}, errors[16] = {0.0}, total = 0.0, error = 0.0;
+    size_t start = 0, j;
+    int missed = 0;
+    for (; start + 16 <= d; start += 16) {
+        for (j = 0; j < 16; ++j) {
+            const double value = ${name}_fast_term($block_elements);
+            const double term = ($valid_elements) ? value : NAN;
+            missed |= term != term;
+            ${prefix}two_sum(&totals[j], &errors[j], term);
+        }
+    }
+    if (start > 0) {
+        for (j = 0; j < 16; ++j) {
+            ${prefix}two_sum(&total, &error, totals[j]);
+            error += errors[j];
+        }
+    }
+    if (start < d) {  /* the last d mod 16 terms: computed together, added one by one */
+        double terms[16];
+        const size_t count = d - start;
+        for (j = 0; j < count; ++j) {
+            const double value = ${name}_fast_term($block_elements);
+            terms[j] = ($valid_elements) ? value : NAN;
+            missed |= terms[j] != terms[j];
+        }
+        for (j = 0; j < count; ++j) {
+            ${prefix}two_sum(&total, &error, terms[j]);
+        }
+    }
+    if (missed) {
+        return ${name}_exact(d, $arguments);
+    }
+    return total + error;
+}
+
+void ${name}_n(size_t n, size_t d, $arrays, double *out)
+{
+    size_t i;
+    for (i = 0; i < n; ++i) {
+        out[i] = $name(d, $rows);
+    }
+}
