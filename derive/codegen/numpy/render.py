@@ -5,6 +5,7 @@ import keyword
 
 import sympy as sp
 
+from derive.codegen.numpy.inplace import Call, InplaceEmitter
 from derive.codegen.numpy.printer import KernelNumPyPrinter
 from derive.codegen.spec import Kernel
 from derive.provenance import header, template
@@ -19,24 +20,30 @@ def check_prefix(prefix: str) -> None:
         raise ValueError(f"prefix {prefix!r} is not the start of a Python identifier")
 
 
-def _helper(function: type[SpecialFunction], printer: KernelNumPyPrinter) -> str:
+def _indented(lines: tuple[str, ...], indent: str = "    ") -> str:
+    return "".join(f"{indent}{line}\n" for line in lines)
+
+
+def _helper(function: type[SpecialFunction], printer: KernelNumPyPrinter) -> tuple[str, int]:
+    """The helper's text and how many scratch buffers it needs."""
     def assignments(pairs: tuple, indent: str) -> str:
         return "".join(f"{indent}{printer.doprint(s)} = {printer.doprint(e)}\n" for s, e in pairs)
+    near_uses = [s for s, _ in function.far_locals if function.near.has(s) or function.selector.has(s)
+                 or any(v.has(s) for _, v in function.near_locals)]
+    far, _ = InplaceEmitter(printer, {}).emit(function.far_locals, function.far, "out", keep=near_uses)
     parameters = ", ".join(printer.doprint(p) for p in function.parameters)
-    return _template("helper.py").substitute(
-        name=function.helper_name, parameters=parameters + ("," if len(function.parameters) == 1 else ""),
-        subset=", ".join([printer.doprint(p) for p in function.parameters] + [
-            printer.doprint(s) for s, e in function.far_locals if function.near.has(s) or any(
-                v.has(s) for _, v in function.near_locals)]) + ("," if len(function.parameters) == 1 and not any(
-                    function.near.has(s) for s, _ in function.far_locals) else ""),
-        summary=function.summary, far_locals=assignments(function.far_locals, "    "),
-        far=printer.doprint(function.far), selector=printer.doprint(function.selector),
+    subset = [printer.doprint(p) for p in function.parameters] + [
+        printer.doprint(s) for s in near_uses if function.near.has(s) or any(v.has(s) for _, v in function.near_locals)]
+    text = _template("helper.py").substitute(
+        name=function.helper_name, parameters=parameters,
+        subset=", ".join(subset) + ("," if len(subset) == 1 else ""),
+        summary=function.summary, far=_indented(far.lines), selector=printer.doprint(function.selector),
         bound=printer.doprint(sp.Float(function.bound.evalf(30), 17)),
-        near_locals=assignments(function.near_locals, "        "), near=printer.doprint(function.near)
-    )
+        near_locals=assignments(function.near_locals, "        "), near=printer.doprint(function.near))
+    return text, far.buffers
 
 
-def _function(kernel: Kernel, prefix: str, printer: KernelNumPyPrinter) -> str:
+def _function(kernel: Kernel, prefix: str, printer: KernelNumPyPrinter, calls: dict[type, Call]) -> str:
     if kernel.spec.reduction == "cholesky":
         return _template(f"{kernel.spec.name}.py").substitute(
             name=prefix + kernel.spec.name, summary=kernel.spec.summary, latex=kernel.formula_latex,
@@ -44,14 +51,13 @@ def _function(kernel: Kernel, prefix: str, printer: KernelNumPyPrinter) -> str:
     names = [p.name for p in kernel.spec.parameters]
     scales = [f'"{p.name}"' for p in kernel.scales]
     positive = ", ".join(scales) + ("," if len(scales) == 1 else "")
-    body = [f"    {printer.doprint(t)} = {printer.doprint(e)}\n" for t, e in kernel.temporaries]
+    body, _ = InplaceEmitter(printer, calls).emit(kernel.temporaries, kernel.output, "out")
     skeleton = "function_sum.py" if kernel.spec.reduction == "sum" else "function.py"
     return _template(skeleton).substitute(
         name=prefix + kernel.spec.name, parameters=", ".join(names), summary=kernel.spec.summary,
         latex=kernel.formula_latex, derivation=kernel.spec.derivation, ops=kernel.ops,
         unpack=", ".join(names) + ("," if len(names) == 1 else ""), positive=positive,
-        keywords=", ".join(f"{n}={n}" for n in names), body="".join(body),
-        output=printer.doprint(kernel.output))
+        keywords=", ".join(f"{n}={n}" for n in names), body=_indented(body.lines), buffers=body.buffers)
 
 
 def render(kernels: list[Kernel], prefix: str = "", module: str = "derive_gaussian") -> dict[str, str]:
@@ -59,11 +65,13 @@ def render(kernels: list[Kernel], prefix: str = "", module: str = "derive_gaussi
     check_prefix(prefix)
     printer = KernelNumPyPrinter({"user_functions": {f.__name__: "_" + f.helper_name for f in SPECIAL_FUNCTIONS}})
     helpers = sorted({h for k in kernels for h in k.helpers}, key=lambda h: h.__name__)
+    helper_texts = {h: _helper(h, printer) for h in helpers}
+    calls = {h: Call("_" + h.helper_name, buffers) for h, (_, buffers) in helper_texts.items()}
     header_text = header([k.spec.derivation for k in kernels], "regenerate with `derive codegen` or `derive generate`")
     return {f"{module}.py": _template("module.py").substitute(
         title="Entropy, cross-entropy and KL divergence of Gaussians, as numpy kernels.", header=header_text,
         exports=", ".join(f'"{prefix}{k.spec.name}"' for k in kernels) + "".join(
             f', "{prefix}{k.spec.name}_tril"' for k in kernels if k.spec.reduction == "cholesky"),
-        helpers="".join([_helper(h, printer) for h in helpers] + (
+        helpers="".join([text for text, _ in helper_texts.values()] + (
             [_template("linalg.py").template] if any(k.spec.reduction == "cholesky" for k in kernels) else [])),
-        functions="".join(_function(k, prefix, printer) for k in kernels))}
+        functions="".join(_function(k, prefix, printer, calls) for k in kernels))}

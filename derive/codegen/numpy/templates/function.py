@@ -8,8 +8,8 @@ def $name($parameters, *, validate=True):
     Printed from the derivation ``$derivation`` ($ops operations).
     """
     $unpack = _arrays(validate, ($positive), $keywords)
-    return _result(_blocked(_${name}_values, $parameters))
+    return _result(_blocked(_${name}_values, $buffers, $parameters))
 
 
-def _${name}_values($parameters):
-$body    return $output
+def _${name}_values($parameters, out, _b):
+$body    return out

@@ -8,8 +8,8 @@ def $name($parameters, *, validate=True):
     Printed from the derivation ``$derivation`` ($ops operations per term).
     """
     $unpack = _arrays(validate, ($positive), $keywords)
-    return _result(_summed_rows(_${name}_terms, $parameters))
+    return _result(_summed_rows(_${name}_terms, $buffers, $parameters))
 
 
-def _${name}_terms($parameters):
-$body    return $output
+def _${name}_terms($parameters, out, _b):
+$body    return out

@@ -1,14 +1,13 @@
 
 
 @np.errstate(over="ignore", divide="ignore", invalid="ignore")  # both branches are computed everywhere
-def _$name($parameters):
+def _$name($parameters, out, _b):
     """$summary.
 
     The formula everywhere; where |$selector| < $bound it cancels, so those elements are
-    recomputed by a series.
+    recomputed by a series.  Writes into ``out``; ``_b`` holds scratch arrays of its shape.
     """
-$far_locals    out = np.asarray($far, dtype=np.float64, order="C")  # C order: out.reshape(-1) is a view
-    near = np.flatnonzero(np.abs($selector) < $bound)
+$far    near = np.flatnonzero(np.abs($selector) < $bound)
     if near.size:
         $subset = [np.broadcast_to(a, out.shape).reshape(-1)[near] for a in ($subset)]
 $near_locals        out.reshape(-1)[near] = $near
