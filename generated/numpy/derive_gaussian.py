@@ -86,7 +86,7 @@ def _expm1mx(x, out, _b):
     """
     np.expm1(x, out=out)
     np.subtract(out, x, out=out)
-    near = np.flatnonzero(np.abs(x) < 0.5)
+    near = np.flatnonzero(np.abs(x, out=_b[0]) < 0.5)
     if near.size:
         x, = [np.broadcast_to(a, out.shape).reshape(-1)[near] for a in (x,)]
         out.reshape(-1)[near] = x**2*(x*(x*(x*(x*(x*(x*(x*(x*(x*(x*(1.6116496514371548e-10*x + 2.0962955815976076e-09) + 2.505194670972162e-08) + 2.7557076636642725e-07) + 2.755731943362024e-06) + 2.4801587616145414e-05) + 0.00019841269841146993) + 0.001388888888870455) + 0.00833333333333336) + 0.04166666666666706) + 0.16666666666666666) + 0.5)
@@ -113,7 +113,7 @@ def _scale_term(sigma_q, sigma_p, out, _b):
     np.multiply(half_r, r, out=out)
     np.subtract(out, log_r, out=out)
     np.subtract(out, 1/2, out=out)
-    near = np.flatnonzero(np.abs(log_r) < 0.6190392084062234)
+    near = np.flatnonzero(np.abs(log_r, out=_b[3]) < 0.6190392084062234)
     if near.size:
         sigma_q, sigma_p = [np.broadcast_to(a, out.shape).reshape(-1)[near] for a in (sigma_q, sigma_p)]
         delta = (-sigma_p + sigma_q)/sigma_p
@@ -218,7 +218,7 @@ def kl_normal_normal(mu1, sigma1, mu2, sigma2, *, validate=True):
     Printed from the derivation ``kl-normal-normal`` (6 operations).
     """
     mu1, sigma1, mu2, sigma2 = _arrays(validate, ("sigma1", "sigma2"), mu1=mu1, sigma1=sigma1, mu2=mu2, sigma2=sigma2)
-    return _result(_blocked(_kl_normal_normal_values, 5, mu1, sigma1, mu2, sigma2))
+    return _result(_blocked(_kl_normal_normal_values, 6, mu1, sigma1, mu2, sigma2))
 
 
 def _kl_normal_normal_values(mu1, sigma1, mu2, sigma2, out, _b):
@@ -240,7 +240,7 @@ def kl_normal_std_normal(mu, sigma, *, validate=True):
     Printed from the derivation ``kl-normal-std-normal`` (4 operations).
     """
     mu, sigma = _arrays(validate, ("sigma",), mu=mu, sigma=sigma)
-    return _result(_blocked(_kl_normal_std_normal_values, 4, mu, sigma))
+    return _result(_blocked(_kl_normal_std_normal_values, 5, mu, sigma))
 
 
 def _kl_normal_std_normal_values(mu, sigma, out, _b):
@@ -259,7 +259,7 @@ def kl_diag_std_normal_logvar(mu, logvar, *, validate=True):
     Printed from the derivation ``kl-diag-normal-std-normal-logvar`` (4 operations per term).
     """
     mu, logvar = _arrays(validate, (), mu=mu, logvar=logvar)
-    return _result(_summed_rows(_kl_diag_std_normal_logvar_terms, 1, mu, logvar))
+    return _result(_summed_rows(_kl_diag_std_normal_logvar_terms, 2, mu, logvar))
 
 
 def _kl_diag_std_normal_logvar_terms(mu, logvar, out, _b):

@@ -38,9 +38,10 @@ def _helper(function: type[SpecialFunction], printer: KernelNumPyPrinter) -> tup
         name=function.helper_name, parameters=parameters,
         subset=", ".join(subset) + ("," if len(subset) == 1 else ""),
         summary=function.summary, far=_indented(far.lines), selector=printer.doprint(function.selector),
+        spare=far.buffers,
         bound=printer.doprint(sp.Float(function.bound.evalf(30), 17)),
         near_locals=assignments(function.near_locals, "        "), near=printer.doprint(function.near))
-    return text, far.buffers
+    return text, far.buffers + 1  # and one for |selector|
 
 
 def _function(kernel: Kernel, prefix: str, printer: KernelNumPyPrinter, calls: dict[type, Call]) -> str:

@@ -7,7 +7,7 @@ def _$name($parameters, out, _b):
     The formula everywhere; where |$selector| < $bound it cancels, so those elements are
     recomputed by a series.  Writes into ``out``; ``_b`` holds scratch arrays of its shape.
     """
-$far    near = np.flatnonzero(np.abs($selector) < $bound)
+$far    near = np.flatnonzero(np.abs($selector, out=_b[$spare]) < $bound)
     if near.size:
         $subset = [np.broadcast_to(a, out.shape).reshape(-1)[near] for a in ($subset)]
 $near_locals        out.reshape(-1)[near] = $near
