@@ -89,7 +89,32 @@ def _expm1mx(x, out, _b):
     near = np.flatnonzero(np.abs(x, out=_b[0]) < 0.5)
     if near.size:
         x, = [np.broadcast_to(a, out.shape).reshape(-1)[near] for a in (x,)]
-        out.reshape(-1)[near] = x**2*(x*(x*(x*(x*(x*(x*(x*(x*(x*(x*(1.6116496514371548e-10*x + 2.0962955815976076e-09) + 2.505194670972162e-08) + 2.7557076636642725e-07) + 2.755731943362024e-06) + 2.4801587616145414e-05) + 0.00019841269841146993) + 0.001388888888870455) + 0.00833333333333336) + 0.04166666666666706) + 0.16666666666666666) + 0.5)
+        value, _n = np.empty(near.size), np.empty((1, near.size))
+        np.square(x, out=value)
+        np.multiply(x, 1.6116496514371548e-10, out=_n[0])
+        np.add(_n[0], 2.0962955815976076e-09, out=_n[0])
+        np.multiply(x, _n[0], out=_n[0])
+        np.add(_n[0], 2.505194670972162e-08, out=_n[0])
+        np.multiply(x, _n[0], out=_n[0])
+        np.add(_n[0], 2.7557076636642725e-07, out=_n[0])
+        np.multiply(x, _n[0], out=_n[0])
+        np.add(_n[0], 2.755731943362024e-06, out=_n[0])
+        np.multiply(x, _n[0], out=_n[0])
+        np.add(_n[0], 2.4801587616145414e-05, out=_n[0])
+        np.multiply(x, _n[0], out=_n[0])
+        np.add(_n[0], 0.00019841269841146993, out=_n[0])
+        np.multiply(x, _n[0], out=_n[0])
+        np.add(_n[0], 0.001388888888870455, out=_n[0])
+        np.multiply(x, _n[0], out=_n[0])
+        np.add(_n[0], 0.00833333333333336, out=_n[0])
+        np.multiply(x, _n[0], out=_n[0])
+        np.add(_n[0], 0.04166666666666706, out=_n[0])
+        np.multiply(x, _n[0], out=_n[0])
+        np.add(_n[0], 0.16666666666666666, out=_n[0])
+        np.multiply(x, _n[0], out=_n[0])
+        np.add(_n[0], 0.5, out=_n[0])
+        np.multiply(value, _n[0], out=value)
+        out.reshape(-1)[near] = value
     return out
 
 
@@ -116,10 +141,42 @@ def _scale_term(sigma_q, sigma_p, out, _b):
     near = np.flatnonzero(np.abs(log_r, out=_b[3]) < 0.6190392084062234)
     if near.size:
         sigma_q, sigma_p = [np.broadcast_to(a, out.shape).reshape(-1)[near] for a in (sigma_q, sigma_p)]
-        delta = (-sigma_p + sigma_q)/sigma_p
-        s = delta/(delta + 2)
-        w = s**2
-        out.reshape(-1)[near] = (1/2)*delta**2*(2 - s) - 2*s*w*(w*(w*(w*(w*(w*(w*(w*(w*(0.07283496074780077*w + 0.047418568133941144) + 0.05939688448611953) + 0.06662915697122629) + 0.07692458351815545) + 0.09090905424531916) + 0.11111111162196165) + 0.14285714285353665) + 0.20000000000000986) + 0.3333333333333333)
+        value, _n = np.empty(near.size), np.empty((5, near.size))
+        np.subtract(sigma_q, sigma_p, out=_n[0])
+        np.divide(_n[0], sigma_p, out=_n[0])
+        delta = _n[0]
+        np.add(delta, 2, out=_n[1])
+        np.divide(delta, _n[1], out=_n[1])
+        s = _n[1]
+        np.square(s, out=_n[2])
+        w = _n[2]
+        np.square(delta, out=value)
+        np.multiply(1/2, value, out=value)
+        np.subtract(2, s, out=_n[3])
+        np.multiply(value, _n[3], out=value)
+        np.multiply(2, s, out=_n[3])
+        np.multiply(_n[3], w, out=_n[3])
+        np.multiply(w, 0.07283496074780077, out=_n[4])
+        np.add(_n[4], 0.047418568133941144, out=_n[4])
+        np.multiply(w, _n[4], out=_n[4])
+        np.add(_n[4], 0.05939688448611953, out=_n[4])
+        np.multiply(w, _n[4], out=_n[4])
+        np.add(_n[4], 0.06662915697122629, out=_n[4])
+        np.multiply(w, _n[4], out=_n[4])
+        np.add(_n[4], 0.07692458351815545, out=_n[4])
+        np.multiply(w, _n[4], out=_n[4])
+        np.add(_n[4], 0.09090905424531916, out=_n[4])
+        np.multiply(w, _n[4], out=_n[4])
+        np.add(_n[4], 0.11111111162196165, out=_n[4])
+        np.multiply(w, _n[4], out=_n[4])
+        np.add(_n[4], 0.14285714285353665, out=_n[4])
+        np.multiply(w, _n[4], out=_n[4])
+        np.add(_n[4], 0.20000000000000986, out=_n[4])
+        np.multiply(w, _n[4], out=_n[4])
+        np.add(_n[4], 0.3333333333333333, out=_n[4])
+        np.multiply(_n[3], _n[4], out=_n[3])
+        np.subtract(value, _n[3], out=value)
+        out.reshape(-1)[near] = value
     return out
 
 

@@ -57,9 +57,10 @@ class _Registers:
 class InplaceEmitter:
     """Writes ``symbol = value`` assignments and a final value into buffers, in place."""
 
-    def __init__(self, printer: KernelNumPyPrinter, calls: dict[type, Call]) -> None:
+    def __init__(self, printer: KernelNumPyPrinter, calls: dict[type, Call], scratch: str = "_b") -> None:
         self.printer = printer
         self.calls = calls
+        self.scratch = scratch
 
     def emit(self, assignments: Sequence[tuple[sp.Symbol, sp.Expr]], output: sp.Expr | None, out: str,
              keep: Iterable[sp.Symbol] = ()) -> tuple[Emitted, dict[sp.Symbol, str]]:
@@ -80,8 +81,8 @@ class InplaceEmitter:
                 self._lines.append(f"{name} = {self._leaf(value)}")
             else:
                 index = self._registers.take()
-                self._into(value, f"_b[{index}]")
-                self._lines.append(f"{name} = _b[{index}]")
+                self._into(value, f"{self.scratch}[{index}]")
+                self._lines.append(f"{name} = {self.scratch}[{index}]")
                 self._buffer_of[symbol] = index
             self._names[symbol] = name
             self._release_after(i, last_use, kept)
@@ -108,8 +109,8 @@ class InplaceEmitter:
         if expr.is_Atom:
             return self._leaf(expr), None
         index = self._registers.take()
-        self._into(expr, f"_b[{index}]")
-        return f"_b[{index}]", index
+        self._into(expr, f"{self.scratch}[{index}]")
+        return f"{self.scratch}[{index}]", index
 
     def _unary(self, ufunc: str, argument: sp.Expr, target: str, extra: str = "") -> None:
         """target = ufunc(argument), computing the argument into target where it is not a leaf."""
@@ -228,6 +229,6 @@ class InplaceEmitter:
         first_free = max(self._registers.live, default=-1) + 1
         self._registers.used = max(self._registers.used, first_free + call.buffers)
         arguments = ", ".join(text for text, _ in operands)
-        self._lines.append(f"{call.name}({arguments}, {target}, _b[{first_free}:])")
+        self._lines.append(f"{call.name}({arguments}, {target}, {self.scratch}[{first_free}:])")
         for _, index in operands:
             self._registers.give_back(index)

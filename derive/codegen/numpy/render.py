@@ -26,11 +26,10 @@ def _indented(lines: tuple[str, ...], indent: str = "    ") -> str:
 
 def _helper(function: type[SpecialFunction], printer: KernelNumPyPrinter) -> tuple[str, int]:
     """The helper's text and how many scratch buffers it needs."""
-    def assignments(pairs: tuple, indent: str) -> str:
-        return "".join(f"{indent}{printer.doprint(s)} = {printer.doprint(e)}\n" for s, e in pairs)
     near_uses = [s for s, _ in function.far_locals if function.near.has(s) or function.selector.has(s)
                  or any(v.has(s) for _, v in function.near_locals)]
     far, _ = InplaceEmitter(printer, {}).emit(function.far_locals, function.far, "out", keep=near_uses)
+    near, _ = InplaceEmitter(printer, {}, scratch="_n").emit(function.near_locals, function.near, "value")
     parameters = ", ".join(printer.doprint(p) for p in function.parameters)
     subset = [printer.doprint(p) for p in function.parameters] + [
         printer.doprint(s) for s in near_uses if function.near.has(s) or any(v.has(s) for _, v in function.near_locals)]
@@ -40,7 +39,7 @@ def _helper(function: type[SpecialFunction], printer: KernelNumPyPrinter) -> tup
         summary=function.summary, far=_indented(far.lines), selector=printer.doprint(function.selector),
         spare=far.buffers,
         bound=printer.doprint(sp.Float(function.bound.evalf(30), 17)),
-        near_locals=assignments(function.near_locals, "        "), near=printer.doprint(function.near))
+        near=_indented(near.lines, "        "), near_buffers=max(near.buffers, 1))
     return text, far.buffers + 1  # and one for |selector|
 
 

@@ -10,5 +10,6 @@ def _$name($parameters, out, _b):
 $far    near = np.flatnonzero(np.abs($selector, out=_b[$spare]) < $bound)
     if near.size:
         $subset = [np.broadcast_to(a, out.shape).reshape(-1)[near] for a in ($subset)]
-$near_locals        out.reshape(-1)[near] = $near
+        value, _n = np.empty(near.size), np.empty(($near_buffers, near.size))
+$near        out.reshape(-1)[near] = value
     return out
