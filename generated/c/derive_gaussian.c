@@ -101,7 +101,7 @@ static inline double derive_expm1mx_fast(const double x)
 static inline double derive_scale_term(const double sigma_q, const double sigma_p)
 {
     const double r = sigma_q/sigma_p;
-    const double log_r = (r < 1e-290 ? log(8.452712498170644e+270*sigma_q/sigma_p) - 623.8324625039508 : log(fmin(1.7976931348623157e+308, r)));
+    const double log_r = (r < 1e-290 ? log(8.452712498170644e+270*sigma_q/sigma_p) - 623.8324625039508 : (r > 1e+290 ? log(1.1830521861667747e-271*sigma_q/sigma_p) + 623.8324625039508 : log(r)));
     const double half_r = (1.0/2.0)*r;
     const double far = half_r*r - log_r - 1.0/2.0;
     const double delta = (-sigma_p + sigma_q)/sigma_p;

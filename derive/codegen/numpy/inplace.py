@@ -219,9 +219,19 @@ class InplaceEmitter:
             raise ValueError(f"a Piecewise needs a final True branch: {expr}")
         self._into(otherwise, target)
         for value, condition in reversed(pieces):
-            self._lines.append(f"_where = {self.printer.doprint(condition)}")
-            self._lines.append(f"if np.any(_where):")
-            self._lines.append(f"    np.copyto({target}, {self.printer.doprint(value)}, where=_where)")
+            where = f"np.copyto({target}, {self.printer.doprint(value)}, where={self.printer.doprint(condition)})"
+            self._lines.append(f"if {self._some(condition)}:")
+            self._lines.append(f"    {where}")
+
+    def _some(self, condition: sp.Basic) -> str:
+        """Whether some element meets ``condition``: for x < c or x > c by a reduction, which
+        makes no array of booleans."""
+        if isinstance(condition, (sp.StrictLessThan, sp.StrictGreaterThan)) and condition.rhs.is_Number \
+                and condition.lhs.is_Atom:
+            extreme = "min" if isinstance(condition, sp.StrictLessThan) else "max"
+            operator = "<" if extreme == "min" else ">"
+            return f"np.{extreme}({self._leaf(condition.lhs)}) {operator} {self.printer.doprint(condition.rhs)}"
+        return f"np.any({self.printer.doprint(condition)})"
 
     def _call(self, expr: sp.Function, target: str) -> None:
         call = self.calls[type(expr)]
