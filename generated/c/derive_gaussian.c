@@ -341,8 +341,8 @@ void derive_kl_normal_std_normal_n(size_t n, const double *mu, const double *sig
  * The terms go into 16 running sums, one per lane of a loop compilers vectorize, each
  * compensated for its rounding errors (TwoSum), and the 16 into one the same way: the error of
  * the sum does not grow with d.  The loop uses the branch-free helpers, NaN where they are not
- * exact; a row with such a term (rare) is recomputed by derive_kl_diag_std_normal_logvar_exact, term by term, with
- * Neumaier's compensation. */
+ * exact; a row with such a term (rare) is recomputed term by term, with Neumaier's
+ * compensation, by derive_kl_diag_std_normal_logvar_exact. */
 static inline double derive_kl_diag_std_normal_logvar_term(const double mu, const double logvar)
 {
     return (1.0/2.0)*((mu*mu) + derive_expm1mx(logvar));

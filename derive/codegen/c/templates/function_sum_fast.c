@@ -4,8 +4,8 @@
  * The terms go into 16 running sums, one per lane of a loop compilers vectorize, each
  * compensated for its rounding errors (TwoSum), and the 16 into one the same way: the error of
  * the sum does not grow with d.  The loop uses the branch-free helpers, NaN where they are not
- * exact; a row with such a term (rare) is recomputed by ${name}_exact, term by term, with
- * Neumaier's compensation. */
+ * exact; a row with such a term (rare) is recomputed term by term, with Neumaier's
+ * compensation, by ${name}_exact. */
 static inline double ${name}_term($parameters)
 {
 $body
