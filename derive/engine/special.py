@@ -18,21 +18,6 @@ from sympy.codegen.cfunctions import expm1
 Assignments = tuple[tuple[sp.Symbol, sp.Expr], ...]
 
 
-def estrin(coefficients: list[sp.Expr], powers: list[sp.Symbol]) -> sp.Expr:
-    """Σ cₖ wᵏ by Estrin's scheme, given ``powers`` = [w, w², w⁴, …]: pairs c₂ᵢ + c₂ᵢ₊₁w, then pairs of
-    those with w², and so on.  The same sum as Horner's rule with a dependency chain of log₂ of
-    the length: in a vectorized loop the FMAs overlap instead of waiting on each other."""
-    terms = list(coefficients)
-    for power in powers:
-        if len(terms) == 1:
-            break
-        paired = [sp.Add(terms[i], sp.Mul(power, terms[i + 1], evaluate=False), evaluate=False)
-                  for i in range(0, len(terms) - 1, 2)]
-        terms = paired + terms[len(paired) * 2:]  # an odd one out waits for the next level
-    (single,) = terms
-    return single
-
-
 def horner(coefficients: tuple[float, ...] | list[sp.Expr], x: sp.Symbol) -> sp.Expr:
     """Σ cₖ xᵏ as c₀ + x(c₁ + x(c₂ + …)), kept unevaluated so that it prints in that order:
     one multiply-add per coefficient, the fewest operations."""
