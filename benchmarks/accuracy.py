@@ -85,7 +85,9 @@ def grid_kl_normal_normal() -> np.ndarray:
     # scale ratios at the ends of the double range: r² overflows, or σ₁/σ₂ is subnormal or 0
     rows += [(0.0, 1.5e308, 0.0, 1e308), (0.0, 1e200, 0.0, 1e-200), (0.0, 1e-200, 0.0, 1e200),
              (0.0, 1e-320, 0.0, 1.0), (1.0, 1e-310, -1.0, 1e10), (0.0, 3e-308, 0.0, 7e-308),
-             (0.0, 1e-320, 0.0, 2e-320), (0.0, 5e-324, 0.0, 5e-324), (0.0, 1.5e-320, 1e-320, 1e-320)]
+             (0.0, 1e-320, 0.0, 2e-320), (0.0, 5e-324, 0.0, 5e-324), (0.0, 1.5e-320, 1e-320, 1e-320),
+             (0.0, 1e300, 0.0, 1e-300), (0.0, 1e-300, 0.0, 1e300), (0.0, 1e-300, 0.0, 1e290),
+             (1.0, 5e-324, 0.0, 1.7e308), (0.0, 1.7e308, 0.0, 5e-324)]
     rows += [(0.5 * scale, ratio * scale, 0.0, scale) for ratio in switch_ratios() for scale in (1.0, 1e-300, 1e300)
              if np.isfinite(ratio * scale) and ratio * scale > 0]
     rng = np.random.default_rng(20261127)

@@ -91,8 +91,8 @@ class Significand(sp.Function):
 
 
 class RoundToInteger(sp.Function):
-    """The integer nearest x (ties to even), as a double: the C printer adds and subtracts
-    1.5·2⁵², which compilers vectorize and must not reassociate.  For |x| < 2⁵¹."""
+    """The integer nearest x (ties to even), as a double: rint, which the C helper gets from
+    the compiler as one instruction (or by adding and subtracting 1.5·2⁵², for |x| < 2⁵¹)."""
 
     nargs = 1
 
@@ -159,7 +159,6 @@ _delta, _tail, _low = sp.Symbol("delta", real=True), sp.Symbol("tail", real=True
 _exponent, _significand = sp.Symbol("exponent", real=True), sp.Symbol("significand", positive=True)
 _k, _m, _half_r = sp.Symbol("k", real=True), sp.Symbol("m", positive=True), sp.Symbol("half_r", positive=True)
 _TINY, _HUGE = sp.Float("1e-290"), sp.Float("1e290")
-_TWO_900, _LOG_TWO_900 = sp.Float(2**900, 30), sp.Float(900 * sp.log(2).evalf(40), 30)
 _SMALLEST_NORMAL = sp.Float(2.0**-1022)
 _SQRT_2 = sp.Float(2**0.5)
 # log 2 = _LN2_HI + _LN2_LO, _LN2_HI with 32 significant bits: k·_LN2_HI is exact for |k| < 2²¹
@@ -177,7 +176,7 @@ class ScaleTerm(SpecialFunction):
     ψ = δ²(2 − s)/2 − 2s³ P(s²)   (log r = 2 atanh s = 2s + 2s³ P(s²), ½(r² − 1) = δ + δ²/2),
     for |log r| < log(13/7), i.e. |s| < 0.3, with P the 10-term fit ``ATANH_TAIL``.
     Elsewhere the formula itself is exact enough, as r·(r/2) − ½ − log r (r² would overflow
-    before ψ does); for r at the ends of the double range log r is taken after rescaling.
+    before ψ does); for r at the ends of the double range log r is log σ_q − log σ_p.
 
     The ``fast`` recipe computes log r itself, with the same P: r = 2ᵏ m with m ∈ [√½, √2]
     read from the bits of r, and log r = k log 2 + 2 atanh((m − 1)/(m + 1)).  One polynomial
@@ -192,10 +191,10 @@ class ScaleTerm(SpecialFunction):
     summary = "psi(sigma_q, sigma_p) = (r^2 - 1)/2 - log(r), r = sigma_q/sigma_p"
     parameters = (_sigma_q, _sigma_p)
     far_locals = ((_r, _sigma_q / _sigma_p),
-                  # σ_q/σ_p below the normal range: rescale by 2⁹⁰⁰ before the log, so no digit is lost
-                  # (and by 2⁻⁹⁰⁰ above 1e290, so that log r stays finite where r overflows: ψ = ∞, not ∞ − ∞)
-                  (_log_r, sp.Piecewise((sp.log(_sigma_q * _TWO_900 / _sigma_p) - _LOG_TWO_900, _r < _TINY),
-                                        (sp.log(_sigma_q / _TWO_900 / _sigma_p) + _LOG_TWO_900, _r > _HUGE),
+                  # where σ_q/σ_p leaves the normal range (or overflows), log σ_q − log σ_p: |log r| > 667
+                  # there, so the difference loses nothing, and it stays finite (ψ = ∞, not ∞ − ∞)
+                  (_log_r, sp.Piecewise((sp.log(_sigma_q) - sp.log(_sigma_p), _r < _TINY),
+                                        (sp.log(_sigma_q) - sp.log(_sigma_p), _r > _HUGE),
                                         (sp.log(_r), True))),
                   (_half_r, _r / 2))  # r·(r/2) overflows only where ψ does; r² would overflow sooner
     far = _r * _half_r - sp.Rational(1, 2) - _log_r

@@ -4,9 +4,11 @@
  * Every function below is printed from a derivation whose steps were all checked
  * (numerically always, symbolically where SymPy could decide); its comment names it.
  *
- * Recommended flags: -O3 -march=native -fno-math-errno -fno-trapping-math
+ * Recommended flags: -O3 -march=native -fno-math-errno -fno-trapping-math -ffp-contract=off
  * The kernels are correct with any standard-conforming flags, -O0 included; the source
- * refuses -ffast-math, which would drop its NaN tests.
+ * refuses -ffast-math and its parts, which would drop its NaN tests and reorder its sums.
+ * -ffp-contract=off keeps each scalar function and its batched form equal to the last bit
+ * (GNU C's default would fuse a*b + c into FMAs differently in the two).
  * The loops of derive_kl_normal_normal_n, derive_kl_normal_std_normal_n,
  * derive_kl_diag_std_normal_logvar_n call no libm function: with these flags they vectorize on
  * any C library, with or without a vector math library.

@@ -128,10 +128,8 @@ def _scale_term(sigma_q, sigma_p, out, _b):
     np.divide(sigma_q, sigma_p, out=_b[0])
     r = _b[0]
     np.log(r, out=_b[1])
-    if np.max(r) > 1e+290:
-        np.copyto(_b[1], np.log(1.1830521861667747e-271*sigma_q/sigma_p) + 623.8324625039508, where=np.greater(r, 1e+290))
-    if np.min(r) < 1e-290:
-        np.copyto(_b[1], np.log(8.452712498170644e+270*sigma_q/sigma_p) - 623.8324625039508, where=np.less(r, 1e-290))
+    if (np.fmax.reduce(r, axis=None, initial=-np.inf) > 1e+290) or (np.fmin.reduce(r, axis=None, initial=np.inf) < 1e-290):
+        np.copyto(_b[1], -np.log(sigma_p) + np.log(sigma_q), where=np.logical_or.reduce((np.greater(r, 1e+290),np.less(r, 1e-290))))
     log_r = _b[1]
     np.multiply(1/2, r, out=_b[2])
     half_r = _b[2]

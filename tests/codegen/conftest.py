@@ -382,16 +382,18 @@ def c_tools() -> SimpleNamespace:
                            GENERATED_C=GENERATED_C, REPO=REPO, LIBM_AND_LIBC=LIBM_AND_LIBC)
 
 
-_LEVELS = ["-O0", "recommended"]
+_LEVELS = ["-O0", "recommended", "recommended, GNU C"]
 
 
 @pytest.fixture(scope="session", params=_LEVELS)
 def c_lib(request, cc, header_text, tmp_path_factory) -> CLibrary:
-    """generated/c/derive_gaussian.c as a shared library, once at -O0 and once with the header's
-    recommended flags, always with ``-std=c99 -Wall -Wextra -Werror -pedantic``; loaded by cffi (ABI mode)."""
+    """generated/c/derive_gaussian.c as a shared library: at -O0, with the header's recommended
+    flags, and with them in GNU C (compilers' default mode, where GCC fuses a*b + c into FMAs
+    unless told not to), always with ``-Wall -Wextra -Werror -pedantic``; loaded by cffi (ABI mode)."""
     import cffi
 
-    flags = ["-O0"] if request.param == "-O0" else recommended_flags(header_text)
+    flags = {"-O0": ["-O0"], "recommended": recommended_flags(header_text),
+             "recommended, GNU C": [*recommended_flags(header_text), "-std=gnu11"]}[request.param]
     out = tmp_path_factory.mktemp("clib") / "libderive_gaussian.so"
     result = compile_shared(cc, [GENERATED_C / "derive_gaussian.c"], out, flags, include=[GENERATED_C])
     ffi = cffi.FFI()

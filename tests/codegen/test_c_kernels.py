@@ -53,12 +53,14 @@ def test_compiles_cleanly_at_every_optimisation_level(cc, c_tools, tmp_path, lev
     assert result.returncode == 0 and result.stderr == "", f"{' '.join(command)}:\n{result.stderr}"
 
 
-@pytest.mark.parametrize("flag", ["-ffast-math", "-ffinite-math-only"])
-def test_refuses_to_compile_with_finite_math_only(cc, c_tools, tmp_path, flag):
+@pytest.mark.parametrize("flags", ["-ffast-math", "-ffinite-math-only", "-funsafe-math-optimizations",
+                                   "-freciprocal-math", "-fassociative-math -fno-signed-zeros -fno-trapping-math"])
+def test_refuses_to_compile_with_unsafe_math(cc, c_tools, tmp_path, flags):
     """Under -ffinite-math-only the compiler may drop every NaN test: invalid input would no
     longer give NaN, and the batched loops would not see the elements they must recompute.
-    So the source stops the build and says why, rather than compute wrong values."""
-    command = [cc, *c_tools.STRICT_FLAGS, "-O2", flag, "-c", f"-I{c_tools.GENERATED_C}",
+    Reassociation folds the compensated sums' corrections to zero, and reciprocals round the
+    divisions twice.  So the source stops the build and says why, rather than compute wrong values."""
+    command = [cc, *c_tools.STRICT_FLAGS, "-O2", *flags.split(), "-c", f"-I{c_tools.GENERATED_C}",
                str(c_tools.GENERATED_C / "derive_gaussian.c"), "-o", str(tmp_path / "derive_gaussian.o")]
     result = subprocess.run(command, capture_output=True, text=True)
     assert result.returncode != 0 and "without -ffast-math" in result.stderr, result.stderr

@@ -53,6 +53,27 @@ def test_locals_reuse_buffers_after_their_last_use():
     assert names == {x: "x", y: "y", z: "z"}
 
 
+def test_a_local_that_names_another_keeps_its_buffer():
+    """y = x shares x's buffer: x's last use (that very assignment) must not free it for z."""
+    assignments = ((x, a + b), (y, x), (z, a * c))
+    emitted, _ = InplaceEmitter(PRINTER, {}).emit(assignments, y * z, "out")
+    arrays = {"a": np.linspace(0.1, 1, 9), "b": np.linspace(1, 2, 9), "c": np.linspace(2, 3, 9)}
+    got = _run(emitted.lines, emitted.buffers, arrays, 9)
+    np.testing.assert_allclose(got, (arrays["a"] + arrays["b"]) * arrays["a"] * arrays["c"], rtol=4e-16)
+
+
+@pytest.mark.parametrize("values", [np.zeros(0), np.array([np.nan, 0.5, 2.0]), np.array([np.nan, np.nan])],
+                         ids=["empty", "some NaN", "all NaN"])
+def test_rare_branches_see_past_nan_and_empty_arrays(values):
+    """The min/max test of a rare branch ignores NaN elements (np.min would return NaN and
+    skip the branch for every other element) and is False for an empty array (np.min raises)."""
+    expr = sp.Piecewise((a * 100, a < 1), (a, True))
+    emitted, _ = InplaceEmitter(PRINTER, {}).emit((), expr, "out")
+    with np.errstate(invalid="ignore"):
+        got = _run(emitted.lines, emitted.buffers, {"a": values}, len(values))
+    np.testing.assert_array_equal(got, np.where(values < 1, values * 100, values))
+
+
 def test_kept_locals_stay_live():
     """A local in ``keep`` is read after the statements (by a helper's near branch): no later
     value may be written over it."""

@@ -139,6 +139,19 @@ def test_broadcasting_3x1_with_4(np_kernels, kernels, name):
             assert got[i, j] == call(np_kernels, name, scalar)
 
 
+@pytest.mark.parametrize("name", ["entropy_normal", "cross_entropy_normal_normal", "kl_normal_normal",
+                                  "kl_normal_std_normal"])
+@pytest.mark.parametrize("validate", [True, False])
+def test_empty_arrays_give_empty_results(np_kernels, kernels, name, validate):
+    """Zero elements, alone and broadcast ((0, 1) against (1, 5)): an empty result of the
+    broadcast shape, not an error from a reduction with no identity."""
+    f = getattr(np_kernels, name)
+    params = kernels[name]
+    assert f(*(np.ones(0) for _ in params), validate=validate).shape == (0,)
+    args = [np.ones((0, 1)) if i == 0 else np.ones((1, 5)) for i in range(len(params))]
+    assert f(*args, validate=validate).shape == ((0, 5) if len(params) > 1 else (0, 1))
+
+
 def test_entropy_keeps_the_input_shape(np_kernels):
     sigma = 10 ** np.random.default_rng(8).uniform(-2, 2, (3, 4))
     got = np_kernels.entropy_normal(sigma)

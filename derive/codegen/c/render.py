@@ -12,7 +12,7 @@ from derive.provenance import header, template
 from derive.engine.special import (BINARY_FUNCTIONS, SPECIAL_FUNCTIONS, BinaryExponent, PowerOfTwo, RoundToInteger,
                                    Significand, SpecialFunction)
 
-RECOMMENDED_FLAGS = "-O3 -march=native -fno-math-errno -fno-trapping-math"
+RECOMMENDED_FLAGS = "-O3 -march=native -fno-math-errno -fno-trapping-math -ffp-contract=off"
 VECTOR_MATH = ("log", "expm1")
 """libm functions the kernels call that glibc ≥ 2.35 also provides as vector variants."""
 C_KEYWORDS = frozenset(

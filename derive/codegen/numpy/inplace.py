@@ -79,6 +79,8 @@ class InplaceEmitter:
             name = self.printer.doprint(symbol)
             if value.is_Atom:
                 self._lines.append(f"{name} = {self._leaf(value)}")
+                if value in self._buffer_of:  # another name for the same buffer
+                    self._buffer_of[symbol] = self._buffer_of[value]
             else:
                 index = self._registers.take()
                 self._into(value, f"{self.scratch}[{index}]")
@@ -93,9 +95,13 @@ class InplaceEmitter:
     # -- liveness
 
     def _release_after(self, position: int, last_use: dict[sp.Symbol, int], kept: set[sp.Symbol]) -> None:
+        """Free the buffers of the locals last used at ``position``, unless another live local
+        names the same buffer."""
         for symbol, last in last_use.items():
             if last == position and symbol not in kept and symbol in self._buffer_of:
-                self._registers.give_back(self._buffer_of.pop(symbol))
+                index = self._buffer_of.pop(symbol)
+                if index not in self._buffer_of.values():
+                    self._registers.give_back(index)
 
     # -- expressions
 
@@ -224,13 +230,18 @@ class InplaceEmitter:
             self._lines.append(f"    {where}")
 
     def _some(self, condition: sp.Basic) -> str:
-        """Whether some element meets ``condition``: for x < c or x > c by a reduction, which
-        makes no array of booleans."""
+        """Whether some element meets ``condition``; for x < c or x > c (and their Or) by a
+        reduction that makes no array of booleans.  fmin/fmax skip NaN, and ``initial`` makes an
+        empty x meet nothing."""
+        if isinstance(condition, sp.Or):
+            return " or ".join(f"({self._some(c)})" for c in condition.args)
         if isinstance(condition, (sp.StrictLessThan, sp.StrictGreaterThan)) and condition.rhs.is_Number \
                 and condition.lhs.is_Atom:
-            extreme = "min" if isinstance(condition, sp.StrictLessThan) else "max"
-            operator = "<" if extreme == "min" else ">"
-            return f"np.{extreme}({self._leaf(condition.lhs)}) {operator} {self.printer.doprint(condition.rhs)}"
+            below = isinstance(condition, sp.StrictLessThan)
+            reduce = "np.fmin.reduce" if below else "np.fmax.reduce"
+            initial, operator = ("np.inf", "<") if below else ("-np.inf", ">")
+            return (f"{reduce}({self._leaf(condition.lhs)}, axis=None, initial={initial}) {operator} "
+                    f"{self.printer.doprint(condition.rhs)}")
         return f"np.any({self.printer.doprint(condition)})"
 
     def _call(self, expr: sp.Function, target: str) -> None:

@@ -25,13 +25,16 @@ static inline double ${prefix}significand(const double x)
     return significand;
 }
 
-/* The integer nearest x (ties to even), for |x| < 2^51: adding 1.5 * 2^52 leaves no bits below
- * the units (the assignment rounds to double even where arithmetic is wider), and C forbids
- * folding the addition and the subtraction into nothing. */
+/* The integer nearest x (ties to even): GCC and Clang emit one rounding instruction, which
+ * vectorizes; elsewhere adding and subtracting 1.5 * 2^52 (for |x| < 2^51) does the same. */
 static inline double ${prefix}round_to_integer(const double x)
 {
+#if defined(__GNUC__)
+    return __builtin_rint(x);
+#else
     const double shifted = x + 6755399441055744.0;
     return shifted - 6755399441055744.0;
+#endif
 }
 
 /* 2^k for an integer k in [-1022, 1023], written into the exponent field. */

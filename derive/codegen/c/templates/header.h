@@ -6,7 +6,9 @@
  *
  * Recommended flags: $flags
  * The kernels are correct with any standard-conforming flags, -O0 included; the source
- * refuses -ffast-math, which would drop its NaN tests.$libm_free
+ * refuses -ffast-math and its parts, which would drop its NaN tests and reorder its sums.
+ * -ffp-contract=off keeps each scalar function and its batched form equal to the last bit
+ * (GNU C's default would fuse a*b + c into FMAs differently in the two).$libm_free
  * Invalid parameters (a scale that is not > 0, NaN) give NaN.
  */
 #ifndef $guard
