@@ -87,7 +87,8 @@ def grid_kl_normal_normal() -> np.ndarray:
              (0.0, 1e-320, 0.0, 1.0), (1.0, 1e-310, -1.0, 1e10), (0.0, 3e-308, 0.0, 7e-308),
              (0.0, 1e-320, 0.0, 2e-320), (0.0, 5e-324, 0.0, 5e-324), (0.0, 1.5e-320, 1e-320, 1e-320),
              (0.0, 1e300, 0.0, 1e-300), (0.0, 1e-300, 0.0, 1e300), (0.0, 1e-300, 0.0, 1e290),
-             (1.0, 5e-324, 0.0, 1.7e308), (0.0, 1.7e308, 0.0, 5e-324)]
+             (1.0, 5e-324, 0.0, 1.7e308), (0.0, 1.7e308, 0.0, 5e-324),
+             (1.5e154, 1.0, 0.0, 1.0), (1.8e154, 1.0, 0.0, 1.0), (0.0, 1.5e154, 0.0, 1.0)]  # d² or r² overflows, d²/2 not
     rows += [(0.5 * scale, ratio * scale, 0.0, scale) for ratio in switch_ratios() for scale in (1.0, 1e-300, 1e300)
              if np.isfinite(ratio * scale) and ratio * scale > 0]
     rng = np.random.default_rng(20261127)
@@ -102,6 +103,7 @@ def grid_kl_normal_std_normal() -> np.ndarray:
     rows += [(mu, s) for s in (1e-300, 1e-150, 1e-10, 1e-3, 0.5, 2.0, 1e3, 1e10, 1e100)
              for mu in (0.0, 1e-12, 1.0, 1e3)]
     rows += [(mu, s) for s in switch_ratios() + [1e-310, 5e-324] for mu in (0.0, 1e-3)]
+    rows += [(1.5e154, 1.0), (1.8e154, 0.5)]  # μ² overflows, μ²/2 does not
     rng = np.random.default_rng(7)
     rows += [(rng.normal() * 3, 10.0 ** rng.uniform(-3, 3)) for _ in range(200)]
     return np.array(rows)

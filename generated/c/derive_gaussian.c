@@ -235,7 +235,7 @@ static inline double derive_cross_entropy_normal_normal_value(const double mu1, 
 {
     const double d = (mu1 - mu2)/sigma2;
     const double r = sigma1/sigma2;
-    return (1.0/2.0)*(d*d) + (1.0/2.0)*(r*r) + log(sigma2) + 0.9189385332046728;
+    return (0.5*d)*d + (0.5*r)*r + log(sigma2) + 0.9189385332046728;
 }
 
 double derive_cross_entropy_normal_normal(const double mu1, const double sigma1, const double mu2, const double sigma2)
@@ -261,13 +261,13 @@ void derive_cross_entropy_normal_normal_n(size_t n, const double *mu1, const dou
 static inline double derive_kl_normal_normal_value(const double mu1, const double sigma1, const double mu2, const double sigma2)
 {
     const double d = (mu1 - mu2)/sigma2;
-    return (1.0/2.0)*(d*d) + derive_scale_term(sigma1, sigma2);
+    return (0.5*d)*d + derive_scale_term(sigma1, sigma2);
 }
 
 static inline double derive_kl_normal_normal_fast_value(const double mu1, const double sigma1, const double mu2, const double sigma2)
 {
     const double d = (mu1 - mu2)/sigma2;
-    return (1.0/2.0)*(d*d) + derive_scale_term_fast(sigma1, sigma2);
+    return (0.5*d)*d + derive_scale_term_fast(sigma1, sigma2);
 }
 
 double derive_kl_normal_normal(const double mu1, const double sigma1, const double mu2, const double sigma2)
@@ -304,12 +304,12 @@ void derive_kl_normal_normal_n(size_t n, const double *mu1, const double *sigma1
  * the loop vectorizes with it and recomputes those (rare) elements by derive_kl_normal_std_normal_value. */
 static inline double derive_kl_normal_std_normal_value(const double mu, const double sigma)
 {
-    return (1.0/2.0)*(mu*mu) + derive_scale_term(sigma, 1);
+    return (0.5*mu)*mu + derive_scale_term(sigma, 1);
 }
 
 static inline double derive_kl_normal_std_normal_fast_value(const double mu, const double sigma)
 {
-    return (1.0/2.0)*(mu*mu) + derive_scale_term_fast(sigma, 1);
+    return (0.5*mu)*mu + derive_scale_term_fast(sigma, 1);
 }
 
 double derive_kl_normal_std_normal(const double mu, const double sigma)

@@ -254,10 +254,10 @@ def _cross_entropy_normal_normal_values(mu1, sigma1, mu2, sigma2, out, _b):
     d = _b[0]
     np.divide(sigma1, sigma2, out=_b[1])
     r = _b[1]
-    np.square(d, out=out)
-    np.multiply(1/2, out, out=out)
-    np.square(r, out=_b[2])
-    np.multiply(1/2, _b[2], out=_b[2])
+    np.multiply(d, 0.5, out=out)
+    np.multiply(out, d, out=out)
+    np.multiply(r, 0.5, out=_b[2])
+    np.multiply(_b[2], r, out=_b[2])
     np.add(out, _b[2], out=out)
     np.log(sigma2, out=_b[2])
     np.add(out, _b[2], out=out)
@@ -280,8 +280,8 @@ def _kl_normal_normal_values(mu1, sigma1, mu2, sigma2, out, _b):
     np.subtract(mu1, mu2, out=_b[0])
     np.divide(_b[0], sigma2, out=_b[0])
     d = _b[0]
-    np.square(d, out=out)
-    np.multiply(1/2, out, out=out)
+    np.multiply(d, 0.5, out=out)
+    np.multiply(out, d, out=out)
     _scale_term(sigma1, sigma2, _b[1], _b[2:])
     np.add(out, _b[1], out=out)
     return out
@@ -299,8 +299,8 @@ def kl_normal_std_normal(mu, sigma, *, validate=True):
 
 
 def _kl_normal_std_normal_values(mu, sigma, out, _b):
-    np.square(mu, out=out)
-    np.multiply(1/2, out, out=out)
+    np.multiply(mu, 0.5, out=out)
+    np.multiply(out, mu, out=out)
     _scale_term(sigma, 1, _b[0], _b[1:])
     np.add(out, _b[0], out=out)
     return out

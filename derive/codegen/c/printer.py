@@ -6,10 +6,11 @@ from sympy.printing.c import C99CodePrinter
 
 
 class KernelC99Printer(C99CodePrinter):
-    """SymPy's C99 printer with three changes.
+    """SymPy's C99 printer with these changes.
 
     - ``x**2`` and ``x**3`` print as bracketed products ``(x*x)``: exact, cheaper than
-      ``pow``, and safe as a divisor;
+      ``pow``, and safe as a divisor; ``x**2/2`` as ``(0.5*x)*x``, which overflows only where
+      the result does;
     - π prints as a literal: ``M_PI`` is POSIX, not C99, and ``-std=c99`` hides it;
     - floats print as the shortest literal that round-trips the double (Python's ``repr``);
     - a Piecewise prints as one line of nested ``?:``, which compilers turn into selects.
@@ -23,6 +24,13 @@ class KernelC99Printer(C99CodePrinter):
             base = self._print(expr.base) if expr.base.is_Atom else f"({self._print(expr.base)})"
             return "(" + "*".join([base] * int(expr.exp)) + ")"
         return super()._print_Pow(expr)
+
+    def _print_Mul(self, expr: sp.Mul) -> str:
+        half_square = _half_square(expr)
+        if half_square is not None:  # x*(x/2): x*x would overflow where x²/2 does not
+            base = self._print(half_square) if half_square.is_Atom else f"({self._print(half_square)})"
+            return f"(0.5*{base})*{base}"
+        return super()._print_Mul(expr)
 
     def _print_Float(self, expr: sp.Float) -> str:
         return repr(float(expr))
@@ -38,3 +46,11 @@ class KernelC99Printer(C99CodePrinter):
 
     def _print_Pi(self, expr: sp.Expr) -> str:
         return self._print(sp.Float(sp.pi.evalf(30), 30))
+
+
+def _half_square(expr: sp.Mul) -> sp.Expr | None:
+    """x for x²/2, else None."""
+    coefficient, factors = expr.as_coeff_mul()
+    if coefficient == sp.Rational(1, 2) and len(factors) == 1 and factors[0].is_Pow and factors[0].exp == 2:
+        return factors[0].base
+    return None

@@ -191,6 +191,13 @@ class InplaceEmitter:
 
     def _mul(self, expr: sp.Mul, target: str) -> None:
         coefficient, factors = expr.as_coeff_mul()
+        if coefficient == sp.Rational(1, 2) and len(factors) == 1 and factors[0].is_Pow and factors[0].exp == 2:
+            # (x/2)·x: x·x would overflow where x²/2 does not
+            base, index = self._operand(factors[0].base)
+            self._lines.append(f"np.multiply({base}, 0.5, out={target})")
+            self._lines.append(f"np.multiply({target}, {base}, out={target})")
+            self._registers.give_back(index)
+            return
         numerator = [f for f in factors if not (f.is_Pow and f.exp.is_negative)]
         denominator = [sp.Pow(f.base, -f.exp) for f in factors if f.is_Pow and f.exp.is_negative]
         if coefficient == -1 and not denominator and len(numerator) == 1:
