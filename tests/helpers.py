@@ -9,6 +9,7 @@ import difflib
 import functools
 import math
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +20,18 @@ import sympy as sp
 
 REPO = Path(__file__).resolve().parent.parent
 GENERATED = REPO / "generated"
+
+def required_tool(*names: str, missing: str, in_ci: str = "") -> str:
+    """The path of the first of ``names`` on PATH.  Missing, it fails the test in CI, where
+    .ci/run installs every tool (with ``in_ci`` added to the message), and skips it elsewhere."""
+    for name in names:
+        path = shutil.which(name)
+        if path is not None:
+            return path
+    if os.environ.get("CI"):
+        pytest.fail(missing + in_ci)
+    pytest.skip(missing)
+
 
 UNIVARIATE = ("entropy-normal", "cross-entropy-normal-std-normal", "kl-normal-std-normal",
               "cross-entropy-normal-normal", "kl-normal-normal")

@@ -2,18 +2,14 @@
 and each one checks that its variants agree before it times them."""
 from __future__ import annotations
 
-import os
-import shutil
-
 import numpy as np
-import pytest
 
 from benchmarks import kernels
+from tests.helpers import required_tool
 
 
 def test_univariate_section_runs_and_its_variants_agree(capsys):
-    if shutil.which("cc") is None:  # as tests/codegen's `cc` fixture: fails in CI, skips elsewhere
-        (pytest.fail if os.environ.get("CI") else pytest.skip)("no C compiler `cc` on PATH")
+    required_tool("cc", missing="no C compiler `cc` on PATH: the benchmark cannot build its kernels")
     assert kernels.main(["--only", "univariate", "--sizes", "3000", "--reps", "2"]) == 0
     table = capsys.readouterr().out
     for row in ("C `derive_kl_normal_normal_n`", "numpy `kl_normal_normal(validate=False)`",

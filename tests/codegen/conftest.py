@@ -12,11 +12,8 @@ from __future__ import annotations
 
 import importlib.util
 import math
-import os
 import re
-import shutil
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
@@ -25,6 +22,8 @@ import mpmath
 import numpy as np
 import pytest
 from scipy import integrate
+
+from tests.helpers import required_tool
 
 REPO = Path(__file__).resolve().parents[2]
 GENERATED_C = REPO / "generated" / "c"
@@ -307,13 +306,14 @@ def load_python_module():
 @pytest.fixture(scope="session")
 def cc() -> str:
     """The system C compiler; missing it fails in CI and skips (with the reason) elsewhere."""
-    path = shutil.which("cc")
-    if path is None:
-        message = "no C compiler `cc` on PATH: the generated C kernels cannot be compiled"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    return path
+    return required_tool("cc", missing="no C compiler `cc` on PATH: the generated C kernels cannot be compiled")
+
+
+@pytest.fixture(scope="session")
+def cxx() -> str:
+    """A C++ compiler, to check the header's extern "C" guard; as ``cc`` when missing."""
+    return required_tool("g++", "c++", missing='no C++ compiler (g++ or c++) on PATH: the extern "C" guard cannot '
+                                                'be checked')
 
 
 def recommended_flags(header_text: str) -> list[str]:

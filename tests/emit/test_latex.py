@@ -1,9 +1,7 @@
 """LaTeX write-ups: every committed generated/latex/*.tex compiles, and shows each step with its rule."""
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import subprocess
 
 import pytest
@@ -12,7 +10,7 @@ import sympy as sp
 import derive
 from derive.emit.printing import latex
 from derive.emit.prose import escape, unicode_declarations
-from tests.helpers import GENERATED, UNIVARIATE, z
+from tests.helpers import GENERATED, UNIVARIATE, required_tool, z
 
 TEX_FILES = sorted((GENERATED / "latex").glob("*.tex"))
 STANDALONE = [p for p in TEX_FILES if p.stem != "all-derivations"]
@@ -28,13 +26,8 @@ def tex_text(text: str) -> str:
 
 @pytest.fixture(scope="session")
 def pdflatex() -> str:
-    path = shutil.which("pdflatex")
-    if path is None:
-        message = "pdflatex is not installed, so the LaTeX write-ups cannot be compiled here"
-        if os.environ.get("CI"):
-            pytest.fail(f"{message}; CI must install it (texlive-latex-base)")
-        pytest.skip(message)
-    return path
+    return required_tool("pdflatex", missing="pdflatex is not installed, so the LaTeX write-ups cannot be compiled here",
+                         in_ci="; CI must install it (texlive-latex-base)")
 
 
 def test_every_derivation_has_a_tex_file():
