@@ -4,6 +4,8 @@ from __future__ import annotations
 import sympy as sp
 from sympy.printing.c import C99CodePrinter
 
+from derive.codegen.shapes import half_square
+
 
 class KernelC99Printer(C99CodePrinter):
     """SymPy's C99 printer with these changes.
@@ -26,10 +28,10 @@ class KernelC99Printer(C99CodePrinter):
         return super()._print_Pow(expr)
 
     def _print_Mul(self, expr: sp.Mul) -> str:
-        half_square = _half_square(expr)
-        if half_square is not None:  # x*(x/2): x*x would overflow where x²/2 does not
-            base = self._print(half_square) if half_square.is_Atom else f"({self._print(half_square)})"
-            return f"(0.5*{base})*{base}"
+        x = half_square(expr)
+        if x is not None:
+            text = self._print(x) if x.is_Atom else f"({self._print(x)})"
+            return f"(0.5*{text})*{text}"
         return super()._print_Mul(expr)
 
     def _print_Float(self, expr: sp.Float) -> str:
@@ -47,10 +49,3 @@ class KernelC99Printer(C99CodePrinter):
     def _print_Pi(self, expr: sp.Expr) -> str:
         return self._print(sp.Float(sp.pi.evalf(30), 30))
 
-
-def _half_square(expr: sp.Mul) -> sp.Expr | None:
-    """x for x²/2, else None."""
-    coefficient, factors = expr.as_coeff_mul()
-    if coefficient == sp.Rational(1, 2) and len(factors) == 1 and factors[0].is_Pow and factors[0].exp == 2:
-        return factors[0].base
-    return None

@@ -16,6 +16,7 @@ import sympy as sp
 from sympy.codegen.cfunctions import expm1, log1p
 
 from derive.codegen.numpy.printer import KernelNumPyPrinter
+from derive.codegen.shapes import half_square
 
 UFUNCS: dict[type, str] = {sp.log: "np.log", sp.exp: "np.exp", expm1: "np.expm1", log1p: "np.log1p",
                            sp.Abs: "np.abs"}
@@ -190,14 +191,14 @@ class InplaceEmitter:
         self._fold(lambda inverse: "np.subtract" if inverse else "np.add", rest, target, first)
 
     def _mul(self, expr: sp.Mul, target: str) -> None:
-        coefficient, factors = expr.as_coeff_mul()
-        if coefficient == sp.Rational(1, 2) and len(factors) == 1 and factors[0].is_Pow and factors[0].exp == 2:
-            # (x/2)·x: x·x would overflow where x²/2 does not
-            base, index = self._operand(factors[0].base)
+        x = half_square(expr)
+        if x is not None:
+            base, index = self._operand(x)
             self._lines.append(f"np.multiply({base}, 0.5, out={target})")
             self._lines.append(f"np.multiply({target}, {base}, out={target})")
             self._registers.give_back(index)
             return
+        coefficient, factors = expr.as_coeff_mul()
         numerator = [f for f in factors if not (f.is_Pow and f.exp.is_negative)]
         denominator = [sp.Pow(f.base, -f.exp) for f in factors if f.is_Pow and f.exp.is_negative]
         if coefficient == -1 and not denominator and len(numerator) == 1:
