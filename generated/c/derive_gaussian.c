@@ -345,8 +345,8 @@ void derive_kl_normal_std_normal_n(size_t n, const double *mu, const double *sig
  * The terms go into 16 running sums, one per lane of a loop compilers vectorize, each
  * compensated for its rounding errors (TwoSum), and the 16 into one the same way: the error of
  * the sum does not grow with d.  The loop uses the branch-free helpers, NaN where they are not
- * exact; a row with such a term (rare) is recomputed term by term, with Neumaier's
- * compensation, by derive_kl_diag_std_normal_logvar_exact. */
+ * exact; a row with such a term (rare) is recomputed by derive_kl_diag_std_normal_logvar_exact, with the helpers
+ * that call libm and Neumaier's compensation. */
 static inline double derive_kl_diag_std_normal_logvar_term(const double mu, const double logvar)
 {
     return (1.0/2.0)*((mu*mu) + derive_expm1mx(logvar));
@@ -359,15 +359,21 @@ static inline double derive_kl_diag_std_normal_logvar_fast_term(const double mu,
 
 static double derive_kl_diag_std_normal_logvar_exact(size_t d, const double *mu, const double *logvar)
 {
-    double total = 0.0, compensation = 0.0;
-    size_t j;
-    for (j = 0; j < d; ++j) {
-        const double term = ((mu[j] - mu[j] == 0.0) & (logvar[j] - logvar[j] == 0.0)) ? derive_kl_diag_std_normal_logvar_term(mu[j], logvar[j]) : NAN;
-        const double sum = total + term;
-        if (isfinite(sum)) {  /* an infinite term makes the sum infinite, not NaN */
-            compensation += fabs(total) >= fabs(term) ? (total - sum) + term : (term - sum) + total;
+    double total = 0.0, compensation = 0.0, terms[16];
+    size_t start, j;
+    for (start = 0; start < d; start += 16) {
+        const size_t count = d - start < 16 ? d - start : 16;
+        for (j = 0; j < count; ++j) {
+            const double value = derive_kl_diag_std_normal_logvar_term(mu[start + j], logvar[start + j]);
+            terms[j] = ((mu[start + j] - mu[start + j] == 0.0) & (logvar[start + j] - logvar[start + j] == 0.0)) ? value : NAN;
         }
-        total = sum;
+        for (j = 0; j < count; ++j) {
+            const double sum = total + terms[j];
+            if (isfinite(sum)) {  /* an infinite term makes the sum infinite, not NaN */
+                compensation += fabs(total) >= fabs(terms[j]) ? (total - sum) + terms[j] : (terms[j] - sum) + total;
+            }
+            total = sum;
+        }
     }
     return total + compensation;
 }

@@ -78,23 +78,25 @@ def _function(kernel: Kernel, prefix: str, printer: KernelC99Printer, fast_print
             name=prefix + kernel.spec.name, prefix=prefix, summary=kernel.spec.summary, formula=kernel.formula,
             derivation=kernel.spec.derivation, output=printer.doprint(kernel.output)).rstrip("\n")
     names = [p.name for p in kernel.spec.parameters]
-    def finite(index: str) -> str:  # NaN and ±inf fail
-        return " & ".join(f"({n}[{index}] - {n}[{index}] == 0.0)" for n in names)
+    arrays = ", ".join(f"const double *{n}" for n in names)
+    block_elements = ", ".join(f"{n}[start + j]" for n in names)
+    finite = " & ".join(f"({n}[start + j] - {n}[start + j] == 0.0)" for n in names)  # NaN, ±inf fail
     fast = _uses_fast_helpers(kernel)
     skeleton = f"function{'_sum' if kernel.spec.reduction else ''}{'_fast' if fast else ''}.c"
+    row_function = _template("neumaier_row.c").substitute(
+        linkage="static " if fast else "", row=prefix + kernel.spec.name + ("_exact" if fast else ""),
+        name=prefix + kernel.spec.name, arrays=arrays, block_elements=block_elements, valid_elements=finite
+    ).rstrip("\n") if kernel.spec.reduction == "sum" else ""
     return _template(skeleton).substitute(
-        rows=", ".join(f"{n} + i*d" for n in names),
-        block_elements=", ".join(f"{n}[start + j]" for n in names),
+        rows=", ".join(f"{n} + i*d" for n in names), block_elements=block_elements,
         name=prefix + kernel.spec.name, prefix=prefix, summary=kernel.spec.summary, formula=kernel.formula,
         derivation=kernel.spec.derivation, ops=kernel.ops,
         parameters=", ".join(f"const double {n}" for n in names), body=_body(kernel, printer),
         fast_body=_body(kernel, fast_printer) if fast else "",
-        valid=" & ".join(f"({p.name} > 0.0)" for p in kernel.scales) or "1",
-        valid_terms=finite("j"),
-        valid_elements=(finite("start + j") if kernel.spec.reduction else
+        valid=" & ".join(f"({p.name} > 0.0)" for p in kernel.scales) or "1", row_function=row_function,
+        valid_elements=(finite if kernel.spec.reduction else
                         " & ".join(f"({p.name}[i] > 0.0)" for p in kernel.scales) or "1"),
-        arguments=", ".join(names), arrays=", ".join(f"const double *{n}" for n in names),
-        elements=", ".join(f"{n}[j]" if kernel.spec.reduction else f"{n}[i]" for n in names)).rstrip("\n")
+        arguments=", ".join(names), arrays=arrays, elements=", ".join(f"{n}[i]" for n in names)).rstrip("\n")
 
 
 def _uses_fast_helpers(kernel: Kernel) -> bool:

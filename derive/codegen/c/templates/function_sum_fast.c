@@ -4,8 +4,8 @@
  * The terms go into 16 running sums, one per lane of a loop compilers vectorize, each
  * compensated for its rounding errors (TwoSum), and the 16 into one the same way: the error of
  * the sum does not grow with d.  The loop uses the branch-free helpers, NaN where they are not
- * exact; a row with such a term (rare) is recomputed term by term, with Neumaier's
- * compensation, by ${name}_exact. */
+ * exact; a row with such a term (rare) is recomputed by ${name}_exact, with the helpers
+ * that call libm and Neumaier's compensation. */
 static inline double ${name}_term($parameters)
 {
 $body
@@ -16,20 +16,7 @@ static inline double ${name}_fast_term($parameters)
 $fast_body
 }
 
-static double ${name}_exact(size_t d, $arrays)
-{
-    double total = 0.0, compensation = 0.0;
-    size_t j;
-    for (j = 0; j < d; ++j) {
-        const double term = ($valid_terms) ? ${name}_term($elements) : NAN;
-        const double sum = total + term;
-        if (isfinite(sum)) {  /* an infinite term makes the sum infinite, not NaN */
-            compensation += fabs(total) >= fabs(term) ? (total - sum) + term : (term - sum) + total;
-        }
-        total = sum;
-    }
-    return total + compensation;
-}
+$row_function
 
 double $name(size_t d, $arrays)
 {
