@@ -193,8 +193,7 @@ class ScaleTerm(SpecialFunction):
     far_locals = ((_r, _sigma_q / _sigma_p),
                   # where σ_q/σ_p leaves the normal range (or overflows), log σ_q − log σ_p: |log r| > 667
                   # there, so the difference loses nothing, and it stays finite (ψ = ∞, not ∞ − ∞)
-                  (_log_r, sp.Piecewise((sp.log(_sigma_q) - sp.log(_sigma_p), _r < _TINY),
-                                        (sp.log(_sigma_q) - sp.log(_sigma_p), _r > _HUGE),
+                  (_log_r, sp.Piecewise((sp.log(_sigma_q) - sp.log(_sigma_p), (_r > _HUGE) | (_r < _TINY)),
                                         (sp.log(_r), True))),
                   (_half_r, _r / 2))  # r·(r/2) overflows only where ψ does; r² would overflow sooner
     far = _r * _half_r - sp.Rational(1, 2) - _log_r
