@@ -26,13 +26,13 @@ def _indented(lines: tuple[str, ...], indent: str = "    ") -> str:
 
 def _helper(function: type[SpecialFunction], printer: KernelNumPyPrinter) -> tuple[str, int]:
     """The helper's text and how many scratch buffers it needs."""
-    near_uses = [s for s, _ in function.far_locals if function.near.has(s) or function.selector.has(s)
-                 or any(v.has(s) for _, v in function.near_locals)]
-    far, _ = InplaceEmitter(printer, {}).emit(function.far_locals, function.far, "out", keep=near_uses)
+    near_reads = [s for s, _ in function.far_locals
+                  if function.near.has(s) or any(v.has(s) for _, v in function.near_locals)]
+    keep = near_reads + [s for s, _ in function.far_locals if function.selector.has(s)]  # read after far
+    far, _ = InplaceEmitter(printer, {}).emit(function.far_locals, function.far, "out", keep=keep)
     near, _ = InplaceEmitter(printer, {}, scratch="_n").emit(function.near_locals, function.near, "value")
     parameters = ", ".join(printer.doprint(p) for p in function.parameters)
-    subset = [printer.doprint(p) for p in function.parameters] + [
-        printer.doprint(s) for s in near_uses if function.near.has(s) or any(v.has(s) for _, v in function.near_locals)]
+    subset = [printer.doprint(p) for p in (*function.parameters, *near_reads)]
     text = _template("helper.py").substitute(
         name=function.helper_name, parameters=parameters,
         subset=", ".join(subset) + ("," if len(subset) == 1 else ""),
