@@ -130,8 +130,8 @@ def render(kernels: list[Kernel], prefix: str = "derive_") -> dict[str, str]:
     header_text = header([k.spec.derivation for k in kernels], "regenerate with `derive codegen` or `derive generate`")
     printer, fast_printer = _printer(prefix), _printer(prefix, fast=True)
     helpers = sorted({h for k in kernels for h in k.helpers}, key=lambda h: h.__name__)
-    reads_bits = any(h.fast is not None and any(v.has(*BINARY_FUNCTIONS) for _, v in h.fast_locals)
-                     for h in helpers)
+    reads_bits = any(e.has(*BINARY_FUNCTIONS) for h in helpers if h.fast is not None
+                     for e in (h.fast, *(value for _, value in h.fast_locals)))
     declarations = "\n".join(f'__attribute__((__simd__("notinbranch"))) double {f}(double);' for f in VECTOR_MATH)
     return {
         f"{stem}.h": _template("header.h").substitute(
