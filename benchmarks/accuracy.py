@@ -71,7 +71,17 @@ def switch_ratios() -> list[float]:
 
 
 def grid_kl_normal_normal() -> np.ndarray:
-    """σ₁/σ₂ = 1 ± ε at scales 1e-300…1e300; tiny to huge mean gaps; equal distributions."""
+    """The cross-entropy's grid, and a seeded sample around the series' edge (``around_the_switch``)."""
+    log_ratios, scales, gaps = around_the_switch(np.random.default_rng(20261128), 2000)
+    switch = [(0.0, scale * np.exp(lr), gap * scale, scale) for lr, scale, gap in zip(log_ratios, scales, gaps)]
+    return np.concatenate([grid_cross_entropy_normal_normal(), switch])
+
+
+def grid_cross_entropy_normal_normal() -> np.ndarray:
+    """σ₁/σ₂ = 1 ± ε at scales 1e-300…1e300; tiny to huge mean gaps; equal distributions; both
+    sides of every switch point; 200 seeded random pairs.  (Not the KL's sample around the
+    switch: the cross-entropy has roots there, where no double-precision evaluation is accurate
+    to 1e-15 relative; tests/codegen/test_accuracy.py bounds its error by its terms' size there.)"""
     rows = []
     for scale in SCALES:
         for eps in EPSILONS:
@@ -98,6 +108,18 @@ def grid_kl_normal_normal() -> np.ndarray:
     return np.array(rows)
 
 
+def around_the_switch(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A seeded sample where the kernels are least accurate: log(σ_q/σ_p) uniform on ±1.5, across
+    the series' edge at ±log(13/7) ≈ ±0.62 (on one side the series' truncation, on the other the
+    formula's rounding: neither is at its worst exactly at the edge, so a grid of edge points
+    misses both), at scales 1e-10…1e10, half with equal means and half with mean gaps of
+    1e-8…1 scale."""
+    log_ratios = rng.uniform(-1.5, 1.5, n)
+    scales = 10.0 ** rng.uniform(-10, 10, n)
+    gaps = np.where(rng.uniform(size=n) < 0.5, 0.0, rng.normal(size=n) * 10.0 ** rng.uniform(-8, 0, n))
+    return log_ratios, scales, gaps
+
+
 def grid_kl_normal_std_normal() -> np.ndarray:
     rows = [(mu, 1 + sign * eps) for eps in EPSILONS for sign in (1, -1) for mu in (0.0, 1e-8, 1e-4, 0.5)]
     rows += [(mu, s) for s in (1e-300, 1e-150, 1e-10, 1e-3, 0.5, 2.0, 1e3, 1e10, 1e100)
@@ -106,6 +128,8 @@ def grid_kl_normal_std_normal() -> np.ndarray:
     rows += [(1.5e154, 1.0), (1.8e154, 0.5)]  # μ² overflows, μ²/2 does not
     rng = np.random.default_rng(7)
     rows += [(rng.normal() * 3, 10.0 ** rng.uniform(-3, 3)) for _ in range(200)]
+    log_sigmas, _, gaps = around_the_switch(rng, 2000)
+    rows += [(gap, np.exp(ls)) for ls, gap in zip(log_sigmas, gaps)]
     return np.array(rows)
 
 
@@ -113,11 +137,6 @@ def grid_entropy_normal() -> np.ndarray:
     exponents = np.arange(-300, 301, 5, dtype=float)
     rng = np.random.default_rng(11)
     return np.concatenate([10.0**exponents, 10.0 ** rng.uniform(-300, 300, 200), [0.5, 1.0, 2.0]])[:, None]
-
-
-def grid_cross_entropy_normal_normal() -> np.ndarray:
-    rows = [r for r in grid_kl_normal_normal()]
-    return np.array(rows)
 
 
 CASES: dict[str, tuple[Callable[..., mp.mpf], Callable[[], np.ndarray]]] = {

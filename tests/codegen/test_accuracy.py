@@ -97,3 +97,32 @@ def test_entropy_is_finite_and_accurate_at_extreme_scales(sigma, numpy_kernels, 
     with np.errstate(all="ignore"):
         textbook = accuracy.textbook("entropy_normal")(np.float64(sigma))
     assert not np.isfinite(textbook)  # negative control: the textbook's σ² over- or underflows
+
+
+def test_kl_grid_samples_both_sides_of_the_series_edge():
+    """The sample around the switch is dense on both sides of |log r| = log(13/7), where the
+    series' truncation and the formula's rounding each peak (a grid of edge points misses both)."""
+    inputs, _ = accuracy.references("kl_normal_normal")
+    log_ratio = np.abs(np.log(inputs[:, 1] / inputs[:, 3]))
+    edge = np.log(13 / 7)
+    assert np.sum((log_ratio > edge - 0.1) & (log_ratio < edge)) >= 100
+    assert np.sum((log_ratio > edge) & (log_ratio < edge + 0.1)) >= 100
+
+
+def test_cross_entropy_near_its_roots_is_accurate_to_the_size_of_its_terms(numpy_kernels, c_lib):
+    """Around the series' edge the cross-entropy ½log(2πσ₂²) + ½(σ₁/σ₂)² + ½((μ₁ − μ₂)/σ₂)² has
+    roots, where its terms cancel and its condition number |terms|/|value| is unbounded: no
+    double-precision evaluation is good to 1e-15 relative there.  What a backward-stable one
+    owes is an error within a few ulp of its terms' size; the bound is 1e-15 of that."""
+    log_ratios, scales, gaps = accuracy.around_the_switch(np.random.default_rng(5), 1000)
+    rows = np.array([(0.0, s * np.exp(lr), g * s, s) for lr, s, g in zip(log_ratios, scales, gaps)])
+    m1, s1, m2, s2 = rows.T
+    terms = 0.5 * np.log(2 * np.pi) + np.abs(np.log(s2)) + 0.5 * (s1 / s2) ** 2 + 0.5 * ((m1 - m2) / s2) ** 2
+    refs = [accuracy.ref_cross_entropy_normal_normal(*row) for row in rows]
+    exact = np.array([float(r) for r in refs])
+    for values in (numpy_kernels.cross_entropy_normal_normal(*rows.T),
+                   accuracy.c_scalar(c_lib, "cross_entropy_normal_normal")(*rows.T)):
+        worst = np.max(np.abs(values - exact) / terms)
+        assert worst <= BOUND, worst
+    rel, _ = accuracy.errors(numpy_kernels.cross_entropy_normal_normal(*rows.T), refs)
+    assert np.max(rel) > BOUND  # the sample does reach the roots: relative error is not the measure there
