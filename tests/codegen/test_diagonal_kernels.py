@@ -362,6 +362,17 @@ def test_numpy_invalid_element_raises_naming_it(np_kernels, which, bad):
         np_kernels.kl_diag_std_normal_logvar(**args)
 
 
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+@pytest.mark.parametrize("which", ["mu", "logvar"])
+def test_numpy_invalid_element_in_a_middle_block_raises_naming_it(np_kernels, which, bad):
+    """Rows are computed a block at a time and checked as they go: a row in the second of three."""
+    rows = 4 * np_kernels._BLOCK // 64 + 5
+    args = {"mu": np.full((rows, 64), 0.3), "logvar": np.full((rows, 64), -0.2)}
+    args[which][2 * np_kernels._BLOCK // 64 + 50, 63] = bad
+    with pytest.raises(ValueError, match=rf"(?<!\w){which}(?!\w)"):
+        np_kernels.kl_diag_std_normal_logvar(**args)
+
+
 def test_numpy_shapes_that_do_not_broadcast_raise(np_kernels):
     with pytest.raises(ValueError, match=r"(?<!\w)logvar(?!\w)"):
         np_kernels.kl_diag_std_normal_logvar(np.zeros((4, 64)), np.zeros((4, 32)))

@@ -244,6 +244,39 @@ def test_bad_element_in_array_raises_naming_parameter(np_kernels, kernels, name,
     assert _names(str(info.value), parameter), str(info.value)
 
 
+@pytest.mark.parametrize("name, parameter, bad", _bad_cases())
+def test_bad_element_in_a_middle_block_raises_naming_parameter(np_kernels, kernels, name, parameter, bad):
+    """Large inputs are computed block by block and checked as they go: a bad element in the
+    second of three blocks is still found and named."""
+    size = 2 * np_kernels._BLOCK + 1000
+    params = {p: np.full(size, _good(p)) for p in kernels[name]}
+    params[parameter][np_kernels._BLOCK + 17] = bad
+    with pytest.raises(ValueError) as info:
+        call(np_kernels, name, params)
+    assert _names(str(info.value), parameter), str(info.value)
+
+
+@pytest.mark.parametrize("name, parameter, bad", _bad_cases())
+def test_bad_scalar_broadcast_against_arrays_raises(np_kernels, kernels, name, parameter, bad):
+    params = {p: np.full(3 * np_kernels._BLOCK // 2, _good(p)) for p in kernels[name]}
+    params[parameter] = bad
+    with pytest.raises(ValueError) as info:
+        call(np_kernels, name, params)
+    assert _names(str(info.value), parameter), str(info.value)
+
+
+@pytest.mark.parametrize("large", [False, True])
+def test_valid_parameters_whose_result_overflows_are_not_refused(np_kernels, large):
+    """A result that overflows (KL of scales 1e300 and 1e-300 is about 1e1200) is infinite, and
+    the parameters are valid: it is returned, not refused, though the check looks at results."""
+    n = 2 * np_kernels._BLOCK + 3 if large else 3
+    sigma1, sigma2 = np.full(n, 1.0), np.full(n, 1.0)
+    sigma1[-2], sigma2[-2] = 1e300, 1e-300
+    with np.errstate(over="ignore"):
+        value = np_kernels.kl_normal_normal(np.zeros(n), sigma1, np.zeros(n), sigma2)
+    assert value[-2] == math.inf and np.all(value[np.arange(n) != n - 2] == 0.0)
+
+
 @pytest.mark.parametrize("name", ["cross_entropy_normal_normal", "kl_normal_normal", "kl_normal_std_normal"])
 def test_shapes_that_do_not_broadcast_raise(np_kernels, kernels, name):
     params = {p: np.full(3, _good(p)) for p in kernels[name]}

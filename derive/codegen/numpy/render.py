@@ -37,10 +37,10 @@ def _helper(function: type[SpecialFunction], printer: KernelNumPyPrinter) -> tup
         name=function.helper_name, parameters=parameters,
         subset=", ".join(subset) + ("," if len(subset) == 1 else ""),
         summary=function.summary, far=_indented(far.lines), selector=printer.doprint(function.selector),
-        spare=far.buffers,
+        spare=far.buffers, first_near=far.buffers + 1,
         bound=printer.doprint(sp.Float(function.bound.evalf(30), 17)),
-        near=_indented(near.lines, "        "), near_buffers=max(near.buffers, 1))
-    return text, far.buffers + 1  # and one for |selector|
+        near=_indented(near.lines, "        "), near_buffers=near.buffers)
+    return text, far.buffers + 1 + 1 + near.buffers + len(subset)  # |selector|, the series' value, its inputs
 
 
 def _function(kernel: Kernel, prefix: str, printer: KernelNumPyPrinter, calls: dict[type, Call]) -> str:
@@ -56,7 +56,7 @@ def _function(kernel: Kernel, prefix: str, printer: KernelNumPyPrinter, calls: d
     return _template(skeleton).substitute(
         name=prefix + kernel.spec.name, parameters=", ".join(names), summary=kernel.spec.summary,
         latex=kernel.formula_latex, derivation=kernel.spec.derivation, ops=kernel.ops,
-        unpack=", ".join(names) + ("," if len(names) == 1 else ""), positive=positive,
+        positive=positive,
         keywords=", ".join(f"{n}={n}" for n in names), body=_indented(body.lines), buffers=body.buffers)
 
 

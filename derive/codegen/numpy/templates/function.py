@@ -7,8 +7,9 @@ def $name($parameters, *, validate=True):
 
     Printed from the derivation ``$derivation`` ($ops operations).
     """
-    $unpack = _arrays(validate, ($positive), $keywords)
-    return _result(_blocked(_${name}_values, $buffers, $parameters))
+    params = _arrays(validate, $keywords)
+    value, suspect = _blocked(_${name}_values, $buffers, params, ($positive), validate)
+    return _checked(params, ($positive), suspect, value)
 
 
 def _${name}_values($parameters, out, _b):

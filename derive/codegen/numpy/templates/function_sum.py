@@ -7,8 +7,9 @@ def $name($parameters, *, validate=True):
 
     Printed from the derivation ``$derivation`` ($ops operations per term).
     """
-    $unpack = _arrays(validate, ($positive), $keywords)
-    return _result(_summed_rows(_${name}_terms, $buffers, $parameters))
+    params = _arrays(validate, $keywords)
+    value, suspect = _summed_rows(_${name}_terms, $buffers, params, ($positive), validate)
+    return _checked(params, ($positive), suspect, value)
 
 
 def _${name}_terms($parameters, out, _b):

@@ -5,13 +5,19 @@ $header
 Each function broadcasts like a numpy ufunc and returns a float for scalar input.
 Parameters are checked unless ``validate=False``: a scale (sigma) that is not > 0, or any
 parameter that is NaN or infinite, raises ``ValueError`` naming the parameter.
+
+Large inputs are computed in blocks of 2^16 elements through scratch buffers kept between calls
+(a few MB for each call running at the same time): fresh buffers of that size cost a page fault
+per 4 kB, more than the arithmetic done in them.
 """
 import numpy as np
 
 __all__ = [$exports]
 
 
-def _arrays(validate, positive, **params):
+def _arrays(validate, **params):
+    """The parameters as float64 arrays; if ``validate``, shapes that do not broadcast raise here,
+    naming them (the values are checked as they are computed with, in ``_blocked``)."""
     arrays = {name: np.asarray(value, dtype=np.float64) for name, value in params.items()}
     if validate:
         try:
@@ -19,52 +25,125 @@ def _arrays(validate, positive, **params):
         except ValueError:
             shapes = ", ".join(f"{name} {a.shape}" for name, a in arrays.items())
             raise ValueError(f"shapes do not broadcast: {shapes}") from None
-        for name, a in arrays.items():
-            if a.size == 0:
-                continue
-            low, high = a.min(), a.max()  # NaN propagates through both; two passes, no temporaries
-            if not (np.isfinite(low) and np.isfinite(high)):
-                raise ValueError(f"{name} must be finite (got NaN or infinity)")
-            if name in positive and not low > 0:
-                raise ValueError(f"{name} must be > 0")
-    return tuple(arrays.values())
+    return arrays
+
+
+def _suspect(arrays, positive, out):
+    """Whether a block may hold an invalid parameter: a scale whose minimum is not > 0 (NaN
+    propagates through it), or a result that is not finite.  Every kernel's result is NaN or
+    infinite wherever one of its parameters is (the tests check it), so finiteness is read off
+    the result, one pass over warm memory, instead of two passes over every parameter."""
+    return not np.isfinite(np.add.reduce(out, axis=None)) or any(
+        arrays[name].size and not arrays[name].min() > 0 for name in positive)
+
+
+def _checked(arrays, positive, suspect, value):
+    """``value``, or ``ValueError`` naming the first invalid parameter if a block was suspect (a
+    suspect block with valid parameters is a result that overflowed: it is returned)."""
+    for name, a in arrays.items() if suspect else ():
+        if a.size == 0:
+            continue
+        low, high = a.min(), a.max()  # NaN propagates through both
+        if not (np.isfinite(low) and np.isfinite(high)):
+            raise ValueError(f"{name} must be finite (got NaN or infinity)")
+        if name in positive and not low > 0:
+            raise ValueError(f"{name} must be > 0")
+    return _result(value)
 
 
 _BLOCK = 1 << 16  # measured: larger blocks pay less Python per element, smaller ones stay in cache
+_POOLS = []  # scratch sets not in use: a call takes one and puts it back (list.pop and append are atomic)
 
 
-def _blocked(values, buffers, *arrays):
+def _scratch(pool, count, size):
+    """``count`` flat scratch arrays of ``size`` elements from ``pool``, which a call takes from
+    ``_POOLS`` and so owns while it runs: reused by every call, they are warm in cache and cost no
+    page faults.  No kernel returns one of them."""
+    arrays = pool.setdefault(size, [])
+    arrays += [np.empty(size) for _ in range(count - len(arrays))]
+    return arrays[:count]
+
+
+def _pool():
+    try:
+        return _POOLS.pop()
+    except IndexError:  # every set is in use by another thread (or this is the first call)
+        return {}
+
+
+def _gather(a, shape, near, out):
+    """``a`` broadcast to ``shape``, flattened, at the indices ``near``: into ``out``, no temporaries."""
+    a = np.asarray(a, dtype=np.float64)
+    if a.size == 1:
+        out.fill(a.reshape(()))
+        return out
+    return np.take(a.reshape(-1) if a.shape == shape else np.broadcast_to(a, shape).reshape(-1), near, out=out)
+
+
+def _blocked(values, buffers, arrays, positive, validate):
     """``values(*arrays, out, scratch)`` block by block, into one output, with ``buffers`` scratch
-    arrays allocated once: every block reuses the same cache-warm memory."""
+    arrays from a pool: every block reuses the same cache-warm memory.  With ``validate``, each
+    block is checked while it is warm (``_suspect``)."""
+    return _pooled(_blocks, values, buffers, arrays, positive, validate)
+
+
+def _summed_rows(terms, buffers, arrays, positive, validate):
+    """Σ over the last axis of ``terms(*arrays, out, scratch)``, a block of rows at a time (as
+    ``_blocked``)."""
+    return _pooled(_row_blocks, terms, buffers, arrays, positive, validate)
+
+
+@np.errstate(divide="ignore", invalid="ignore")  # only invalid parameters divide by 0 or make NaN
+def _pooled(run, values, buffers, arrays, positive, validate):
+    pool = _pool()
+    try:
+        names, arrays = tuple(arrays), tuple(arrays.values())
+        return run(pool, values, buffers, names, arrays, positive, validate)
+    finally:
+        _POOLS.append(pool)
+
+
+def _blocks(pool, values, buffers, names, arrays, positive, validate):
     shape = np.broadcast_shapes(*(a.shape for a in arrays))
     size = int(np.prod(shape))
     if size <= _BLOCK:
-        return values(*arrays, np.empty(shape), [np.empty(shape) for _ in range(buffers)])
+        out = values(*arrays, np.empty(shape), [b[:size].reshape(shape) for b in _scratch(pool, buffers, _BLOCK)])
+        return out, validate and _suspect(dict(zip(names, arrays)), positive, out)
     flat = [np.broadcast_to(a, shape).reshape(-1) for a in arrays]
     out = np.empty(size)
-    scratch = [np.empty(_BLOCK) for _ in range(buffers)]
+    scratch = _scratch(pool, buffers, _BLOCK)
+    suspect = False
     for start in range(0, size, _BLOCK):
         stop = min(start + _BLOCK, size)
-        values(*(a[start:stop] for a in flat), out[start:stop], [b[:stop - start] for b in scratch])
-    return out.reshape(shape)
+        block = [a[start:stop] for a in flat]
+        values(*block, out[start:stop], [b[:stop - start] for b in scratch])
+        suspect = suspect or validate and _suspect(dict(zip(names, block)), positive, out[start:stop])
+    return out.reshape(shape), suspect
 
 
-def _summed_rows(terms, buffers, *arrays):
-    """Σ over the last axis of ``terms(*arrays, out, scratch)``, a block of rows at a time (as
-    ``_blocked``)."""
+def _row_blocks(pool, terms, buffers, names, arrays, positive, validate):
     shape = np.broadcast_shapes(*(a.shape for a in arrays))
-    if int(np.prod(shape)) <= _BLOCK or len(shape) < 2:
-        return np.sum(terms(*arrays, np.empty(shape), [np.empty(shape) for _ in range(buffers)]), axis=-1)
+    size = int(np.prod(shape))
+    if size <= _BLOCK or len(shape) < 2:
+        scratch = [np.empty(shape) for _ in range(buffers)] if size > _BLOCK else [
+            b[:size].reshape(shape) for b in _scratch(pool, buffers, _BLOCK)]
+        out = np.sum(terms(*arrays, np.empty(shape), scratch), axis=-1)
+        return out, validate and _suspect(dict(zip(names, arrays)), positive, out)
     rows = [np.broadcast_to(a, shape).reshape(-1, shape[-1]) for a in arrays]
     out = np.empty(len(rows[0]))
     step = max(1, 2 * _BLOCK // shape[-1])  # the sum is cheap: fewer, larger blocks
     block = (min(step, len(out)), shape[-1])
-    values, scratch = np.empty(block), [np.empty(block) for _ in range(buffers)]
+    elements = block[0] * block[1]
+    values, *scratch = ([b[:elements].reshape(block) for b in _scratch(pool, buffers + 1, 2 * _BLOCK)]
+                        if elements <= 2 * _BLOCK else [np.empty(block) for _ in range(buffers + 1)])
+    suspect = False
     for start in range(0, len(out), step):
         stop = min(start + step, len(out))
-        terms(*(a[start:stop] for a in rows), values[:stop - start], [b[:stop - start] for b in scratch])
+        block = [a[start:stop] for a in rows]
+        terms(*block, values[:stop - start], [b[:stop - start] for b in scratch])
         out[start:stop] = np.sum(values[:stop - start], axis=-1)
-    return out.reshape(shape[:-1])
+        suspect = suspect or validate and _suspect(dict(zip(names, block)), positive, out[start:stop])
+    return out.reshape(shape[:-1]), suspect
 
 
 def _where_rare(condition, value, default):
