@@ -28,18 +28,24 @@ def _arrays(validate, **params):
     return arrays
 
 
-def _suspect(arrays, positive, out):
-    """Whether a block may hold an invalid parameter: a scale whose minimum is not > 0 (NaN
-    propagates through it), or a result that is not finite.  Every kernel's result is NaN or
-    infinite wherever one of its parameters is (the tests check it), so finiteness is read off
-    the result, one pass over warm memory, instead of two passes over every parameter."""
-    return not np.isfinite(np.add.reduce(out, axis=None)) or any(
-        arrays[name].size and not arrays[name].min() > 0 for name in positive)
+def _bad_scale(arrays, positive):
+    """Whether a scale in this block is not > 0 (or NaN, which propagates through the minimum):
+    checked before the block is computed with, which would overflow for a scale like -1e-300."""
+    return any(arrays[name].size and not arrays[name].min() > 0 for name in positive)
+
+
+def _not_finite(out):
+    """Whether a block's results hold NaN or an infinity.  Every kernel's result is NaN or
+    infinite wherever one of its parameters is (the tests check it), so the parameters'
+    finiteness is read off the results, one pass over warm memory, instead of two passes over
+    every parameter; a sum of finite results that overflows only costs the full check."""
+    return not np.isfinite(np.add.reduce(out, axis=None))
 
 
 def _checked(arrays, positive, suspect, value):
     """``value``, or ``ValueError`` naming the first invalid parameter if a block was suspect (a
-    suspect block with valid parameters is a result that overflowed: it is returned)."""
+    bad scale stops the computation, with no value; a block whose results are not finite but
+    whose parameters are valid overflowed, and its value is returned)."""
     for name, a in arrays.items() if suspect else ():
         if a.size == 0:
             continue
@@ -83,7 +89,7 @@ def _gather(a, shape, near, out):
 def _blocked(values, buffers, arrays, positive, validate):
     """``values(*arrays, out, scratch)`` block by block, into one output, with ``buffers`` scratch
     arrays from a pool: every block reuses the same cache-warm memory.  With ``validate``, each
-    block is checked while it is warm (``_suspect``)."""
+    block is checked while it is warm (``_bad_scale`` before, ``_not_finite`` after)."""
     return _pooled(_blocks, values, buffers, arrays, positive, validate)
 
 
@@ -107,8 +113,10 @@ def _blocks(pool, values, buffers, names, arrays, positive, validate):
     shape = np.broadcast_shapes(*(a.shape for a in arrays))
     size = int(np.prod(shape))
     if size <= _BLOCK:
+        if validate and _bad_scale(dict(zip(names, arrays)), positive):
+            return None, True
         out = values(*arrays, np.empty(shape), [b[:size].reshape(shape) for b in _scratch(pool, buffers, _BLOCK)])
-        return out, validate and _suspect(dict(zip(names, arrays)), positive, out)
+        return out, validate and _not_finite(out)
     flat = [np.broadcast_to(a, shape).reshape(-1) for a in arrays]
     out = np.empty(size)
     scratch = _scratch(pool, buffers, _BLOCK)
@@ -116,8 +124,10 @@ def _blocks(pool, values, buffers, names, arrays, positive, validate):
     for start in range(0, size, _BLOCK):
         stop = min(start + _BLOCK, size)
         block = [a[start:stop] for a in flat]
+        if validate and _bad_scale(dict(zip(names, block)), positive):
+            return None, True
         values(*block, out[start:stop], [b[:stop - start] for b in scratch])
-        suspect = suspect or validate and _suspect(dict(zip(names, block)), positive, out[start:stop])
+        suspect = suspect or validate and _not_finite(out[start:stop])
     return out.reshape(shape), suspect
 
 
@@ -127,8 +137,10 @@ def _row_blocks(pool, terms, buffers, names, arrays, positive, validate):
     if size <= _BLOCK or len(shape) < 2:
         scratch = [np.empty(shape) for _ in range(buffers)] if size > _BLOCK else [
             b[:size].reshape(shape) for b in _scratch(pool, buffers, _BLOCK)]
+        if validate and _bad_scale(dict(zip(names, arrays)), positive):
+            return None, True
         out = np.sum(terms(*arrays, np.empty(shape), scratch), axis=-1)
-        return out, validate and _suspect(dict(zip(names, arrays)), positive, out)
+        return out, validate and _not_finite(out)
     rows = [np.broadcast_to(a, shape).reshape(-1, shape[-1]) for a in arrays]
     out = np.empty(len(rows[0]))
     step = max(1, 2 * _BLOCK // shape[-1])  # the sum is cheap: fewer, larger blocks
@@ -140,9 +152,11 @@ def _row_blocks(pool, terms, buffers, names, arrays, positive, validate):
     for start in range(0, len(out), step):
         stop = min(start + step, len(out))
         block = [a[start:stop] for a in rows]
+        if validate and _bad_scale(dict(zip(names, block)), positive):
+            return None, True
         terms(*block, values[:stop - start], [b[:stop - start] for b in scratch])
         out[start:stop] = np.sum(values[:stop - start], axis=-1)
-        suspect = suspect or validate and _suspect(dict(zip(names, block)), positive, out[start:stop])
+        suspect = suspect or validate and _not_finite(out[start:stop])
     return out.reshape(shape[:-1]), suspect
 
 
@@ -160,51 +174,63 @@ def _result(value):
 def _expm1mx(x, out, _b):
     """expm1mx(x) = exp(x) - 1 - x.
 
-    The formula everywhere; where |x| < 0.5 it cancels, so those elements are
-    recomputed by a series.  Writes into ``out``; ``_b`` holds scratch arrays of its shape, and the
-    series works in their first elements.
+    The formula everywhere; where |x| < 0.5 it cancels, so there the series
+    ``_expm1mx_series`` replaces it: on those elements, gathered, or on the whole block where
+    they are most of it (gathering them would cost more).  Writes into ``out``; ``_b`` holds
+    scratch arrays of its shape.
     """
     np.expm1(x, out=out)
     np.subtract(out, x, out=out)
-    near = np.flatnonzero(np.abs(x, out=_b[0]) < 0.5)
-    if near.size:
+    near = np.less(np.abs(x, out=_b[0]), 0.5)
+    count = np.count_nonzero(near)
+    if 4 * count > 3 * out.size:
+        value, *_n = _b[1:]
+        np.copyto(out, _expm1mx_series(x, value, _n), where=near)
+    elif count:
+        near = np.flatnonzero(near)
         value, *_n = [b.reshape(-1)[:near.size] for b in _b[1:]]
-        x, = [_gather(a, out.shape, near, n) for a, n in zip((x,), _n[1:])]
-        np.square(x, out=value)
-        np.multiply(x, 1.6116496514371548e-10, out=_n[0])
-        np.add(_n[0], 2.0962955815976076e-09, out=_n[0])
-        np.multiply(x, _n[0], out=_n[0])
-        np.add(_n[0], 2.505194670972162e-08, out=_n[0])
-        np.multiply(x, _n[0], out=_n[0])
-        np.add(_n[0], 2.7557076636642725e-07, out=_n[0])
-        np.multiply(x, _n[0], out=_n[0])
-        np.add(_n[0], 2.755731943362024e-06, out=_n[0])
-        np.multiply(x, _n[0], out=_n[0])
-        np.add(_n[0], 2.4801587616145414e-05, out=_n[0])
-        np.multiply(x, _n[0], out=_n[0])
-        np.add(_n[0], 0.00019841269841146993, out=_n[0])
-        np.multiply(x, _n[0], out=_n[0])
-        np.add(_n[0], 0.001388888888870455, out=_n[0])
-        np.multiply(x, _n[0], out=_n[0])
-        np.add(_n[0], 0.00833333333333336, out=_n[0])
-        np.multiply(x, _n[0], out=_n[0])
-        np.add(_n[0], 0.04166666666666706, out=_n[0])
-        np.multiply(x, _n[0], out=_n[0])
-        np.add(_n[0], 0.16666666666666666, out=_n[0])
-        np.multiply(x, _n[0], out=_n[0])
-        np.add(_n[0], 0.5, out=_n[0])
-        np.multiply(value, _n[0], out=value)
-        out.reshape(-1)[near] = value
+        subset = [_gather(a, out.shape, near, n) for a, n in zip((x,), _n[1:])]
+        out.reshape(-1)[near] = _expm1mx_series(*subset, value, _n)
     return out
+
+
+def _expm1mx_series(x, value, _n):
+    """The series for |x| < 0.5, into ``value``; ``_n`` holds scratch arrays of its shape."""
+    np.square(x, out=value)
+    np.multiply(x, 1.6116496514371548e-10, out=_n[0])
+    np.add(_n[0], 2.0962955815976076e-09, out=_n[0])
+    np.multiply(x, _n[0], out=_n[0])
+    np.add(_n[0], 2.505194670972162e-08, out=_n[0])
+    np.multiply(x, _n[0], out=_n[0])
+    np.add(_n[0], 2.7557076636642725e-07, out=_n[0])
+    np.multiply(x, _n[0], out=_n[0])
+    np.add(_n[0], 2.755731943362024e-06, out=_n[0])
+    np.multiply(x, _n[0], out=_n[0])
+    np.add(_n[0], 2.4801587616145414e-05, out=_n[0])
+    np.multiply(x, _n[0], out=_n[0])
+    np.add(_n[0], 0.00019841269841146993, out=_n[0])
+    np.multiply(x, _n[0], out=_n[0])
+    np.add(_n[0], 0.001388888888870455, out=_n[0])
+    np.multiply(x, _n[0], out=_n[0])
+    np.add(_n[0], 0.00833333333333336, out=_n[0])
+    np.multiply(x, _n[0], out=_n[0])
+    np.add(_n[0], 0.04166666666666706, out=_n[0])
+    np.multiply(x, _n[0], out=_n[0])
+    np.add(_n[0], 0.16666666666666666, out=_n[0])
+    np.multiply(x, _n[0], out=_n[0])
+    np.add(_n[0], 0.5, out=_n[0])
+    np.multiply(value, _n[0], out=value)
+    return value
 
 
 @np.errstate(over="ignore", divide="ignore", invalid="ignore")  # both branches are computed everywhere
 def _scale_term(sigma_q, sigma_p, out, _b):
     """psi(sigma_q, sigma_p) = (r^2 - 1)/2 - log(r), r = sigma_q/sigma_p.
 
-    The formula everywhere; where |log_r| < 0.6190392084062234 it cancels, so those elements are
-    recomputed by a series.  Writes into ``out``; ``_b`` holds scratch arrays of its shape, and the
-    series works in their first elements.
+    The formula everywhere; where |log_r| < 0.6190392084062234 it cancels, so there the series
+    ``_scale_term_series`` replaces it: on those elements, gathered, or on the whole block where
+    they are most of it (gathering them would cost more).  Writes into ``out``; ``_b`` holds
+    scratch arrays of its shape.
     """
     np.divide(sigma_q, sigma_p, out=_b[0])
     r = _b[0]
@@ -217,46 +243,56 @@ def _scale_term(sigma_q, sigma_p, out, _b):
     np.multiply(half_r, r, out=out)
     np.subtract(out, log_r, out=out)
     np.subtract(out, 1/2, out=out)
-    near = np.flatnonzero(np.abs(log_r, out=_b[3]) < 0.6190392084062234)
-    if near.size:
+    near = np.less(np.abs(log_r, out=_b[3]), 0.6190392084062234)
+    count = np.count_nonzero(near)
+    if 4 * count > 3 * out.size:
+        value, *_n = _b[4:]
+        np.copyto(out, _scale_term_series(sigma_q, sigma_p, value, _n), where=near)
+    elif count:
+        near = np.flatnonzero(near)
         value, *_n = [b.reshape(-1)[:near.size] for b in _b[4:]]
-        sigma_q, sigma_p = [_gather(a, out.shape, near, n) for a, n in zip((sigma_q, sigma_p), _n[5:])]
-        np.subtract(sigma_q, sigma_p, out=_n[0])
-        np.divide(_n[0], sigma_p, out=_n[0])
-        delta = _n[0]
-        np.add(delta, 2, out=_n[1])
-        np.divide(delta, _n[1], out=_n[1])
-        s = _n[1]
-        np.square(s, out=_n[2])
-        w = _n[2]
-        np.square(delta, out=value)
-        np.multiply(1/2, value, out=value)
-        np.subtract(2, s, out=_n[3])
-        np.multiply(value, _n[3], out=value)
-        np.multiply(2, s, out=_n[3])
-        np.multiply(_n[3], w, out=_n[3])
-        np.multiply(w, 0.07283496074780077, out=_n[4])
-        np.add(_n[4], 0.047418568133941144, out=_n[4])
-        np.multiply(w, _n[4], out=_n[4])
-        np.add(_n[4], 0.05939688448611953, out=_n[4])
-        np.multiply(w, _n[4], out=_n[4])
-        np.add(_n[4], 0.06662915697122629, out=_n[4])
-        np.multiply(w, _n[4], out=_n[4])
-        np.add(_n[4], 0.07692458351815545, out=_n[4])
-        np.multiply(w, _n[4], out=_n[4])
-        np.add(_n[4], 0.09090905424531916, out=_n[4])
-        np.multiply(w, _n[4], out=_n[4])
-        np.add(_n[4], 0.11111111162196165, out=_n[4])
-        np.multiply(w, _n[4], out=_n[4])
-        np.add(_n[4], 0.14285714285353665, out=_n[4])
-        np.multiply(w, _n[4], out=_n[4])
-        np.add(_n[4], 0.20000000000000986, out=_n[4])
-        np.multiply(w, _n[4], out=_n[4])
-        np.add(_n[4], 0.3333333333333333, out=_n[4])
-        np.multiply(_n[3], _n[4], out=_n[3])
-        np.subtract(value, _n[3], out=value)
-        out.reshape(-1)[near] = value
+        subset = [_gather(a, out.shape, near, n) for a, n in zip((sigma_q, sigma_p,), _n[5:])]
+        out.reshape(-1)[near] = _scale_term_series(*subset, value, _n)
     return out
+
+
+def _scale_term_series(sigma_q, sigma_p, value, _n):
+    """The series for |log_r| < 0.6190392084062234, into ``value``; ``_n`` holds scratch arrays of its shape."""
+    np.subtract(sigma_q, sigma_p, out=_n[0])
+    np.divide(_n[0], sigma_p, out=_n[0])
+    delta = _n[0]
+    np.add(delta, 2, out=_n[1])
+    np.divide(delta, _n[1], out=_n[1])
+    s = _n[1]
+    np.square(s, out=_n[2])
+    w = _n[2]
+    np.square(delta, out=value)
+    np.multiply(1/2, value, out=value)
+    np.subtract(2, s, out=_n[3])
+    np.multiply(value, _n[3], out=value)
+    np.multiply(2, s, out=_n[3])
+    np.multiply(_n[3], w, out=_n[3])
+    np.multiply(w, 0.07283496074780077, out=_n[4])
+    np.add(_n[4], 0.047418568133941144, out=_n[4])
+    np.multiply(w, _n[4], out=_n[4])
+    np.add(_n[4], 0.05939688448611953, out=_n[4])
+    np.multiply(w, _n[4], out=_n[4])
+    np.add(_n[4], 0.06662915697122629, out=_n[4])
+    np.multiply(w, _n[4], out=_n[4])
+    np.add(_n[4], 0.07692458351815545, out=_n[4])
+    np.multiply(w, _n[4], out=_n[4])
+    np.add(_n[4], 0.09090905424531916, out=_n[4])
+    np.multiply(w, _n[4], out=_n[4])
+    np.add(_n[4], 0.11111111162196165, out=_n[4])
+    np.multiply(w, _n[4], out=_n[4])
+    np.add(_n[4], 0.14285714285353665, out=_n[4])
+    np.multiply(w, _n[4], out=_n[4])
+    np.add(_n[4], 0.20000000000000986, out=_n[4])
+    np.multiply(w, _n[4], out=_n[4])
+    np.add(_n[4], 0.3333333333333333, out=_n[4])
+    np.multiply(_n[3], _n[4], out=_n[3])
+    np.subtract(value, _n[3], out=value)
+    return value
 
 
 def _cholesky(cov, name, validate):

@@ -257,6 +257,19 @@ def test_bad_element_in_a_middle_block_raises_naming_parameter(np_kernels, kerne
 
 
 @pytest.mark.parametrize("name, parameter, bad", _bad_cases())
+def test_bad_input_raises_without_warnings(np_kernels, kernels, name, parameter, bad):
+    """The values are checked as they are computed with, but a refused call warns of nothing it
+    computed on the way (a scale of -1e-300 would overflow)."""
+    import warnings
+    params = {p: np.full(2 * np_kernels._BLOCK + 3, _good(p)) for p in kernels[name]}
+    params[parameter][-2] = bad
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError):
+            call(np_kernels, name, params)
+
+
+@pytest.mark.parametrize("name, parameter, bad", _bad_cases())
 def test_bad_scalar_broadcast_against_arrays_raises(np_kernels, kernels, name, parameter, bad):
     params = {p: np.full(3 * np_kernels._BLOCK // 2, _good(p)) for p in kernels[name]}
     params[parameter] = bad
@@ -336,3 +349,47 @@ def test_module_imports_numpy_only():
     source = (Path(__file__).resolve().parents[2] / "generated" / "numpy" / "derive_gaussian.py").read_text()
     imports = [ln.strip() for ln in source.splitlines() if re.match(r"\s*(import|from)\s", ln)]
     assert imports == ["import numpy as np"], imports
+
+
+# ---------------------------------------------------------------- blocks and their paths
+
+@pytest.mark.parametrize("near_share", [0.0, 0.1, 0.5, 0.74, 0.76, 0.95, 1.0])
+def test_each_element_is_the_same_whatever_its_block_holds(np_kernels, near_share):
+    """Where the series applies (σ₁/σ₂ near 1, log σ² near 0) it runs on the elements gathered
+    from a block, or on the whole block when they are most of it; an element's value is the
+    same bits either way, and the same as alone (where its block is itself)."""
+    rng = np.random.default_rng(int(near_share * 100))
+    n = np_kernels._BLOCK + 999
+    near = rng.uniform(size=n) < near_share
+    log_ratio = np.where(near, rng.uniform(-0.6, 0.6, n), rng.choice([-1, 1], n) * rng.uniform(0.65, 5, n))
+    mu1, mu2, sigma2 = rng.normal(size=n), rng.normal(size=n), np.exp(rng.uniform(-3, 3, n))
+    sigma1 = sigma2 * np.exp(log_ratio)
+    whole = np_kernels.kl_normal_normal(mu1, sigma1, mu2, sigma2)
+    sample = rng.choice(n, 300, replace=False)
+    alone = [np_kernels.kl_normal_normal(mu1[i], sigma1[i], mu2[i], sigma2[i]) for i in sample]
+    np.testing.assert_array_equal(whole[sample], alone)
+    std = np_kernels.kl_normal_std_normal(mu1, np.exp(log_ratio))
+    np.testing.assert_array_equal(std[sample], [np_kernels.kl_normal_std_normal(mu1[i], np.exp(log_ratio[i]))
+                                                for i in sample])
+    logvar = np.where(near, rng.uniform(-0.49, 0.49, n), rng.choice([-1, 1], n) * rng.uniform(0.51, 5, n))
+    rows = np_kernels.kl_diag_std_normal_logvar(mu1[: n // 7 * 7].reshape(-1, 7), logvar[: n // 7 * 7].reshape(-1, 7))
+    for i in sample[:50] // 7:
+        assert rows[i] == np_kernels.kl_diag_std_normal_logvar(mu1[7 * i: 7 * i + 7], logvar[7 * i: 7 * i + 7])
+
+
+def test_threads_do_not_share_scratch(np_kernels):
+    """Scratch buffers are pooled between calls; concurrent calls (numpy releases the GIL in its
+    loops) each get their own set, so results match the serial ones exactly."""
+    from concurrent.futures import ThreadPoolExecutor
+    rng = np.random.default_rng(3)
+    n = 3 * np_kernels._BLOCK + 5
+    jobs = []
+    for k in range(8):
+        sigma2 = np.exp(rng.uniform(-2, 2, n))
+        jobs.append((rng.normal(size=n), sigma2 * np.exp(rng.uniform(-k / 4, k / 4, n)), rng.normal(size=n), sigma2))
+    serial = [np_kernels.kl_normal_normal(*job) for job in jobs]
+    with ThreadPoolExecutor(4) as pool:
+        for _ in range(3):
+            concurrent = list(pool.map(lambda job: np_kernels.kl_normal_normal(*job), jobs))
+            for got, want in zip(concurrent, serial):
+                np.testing.assert_array_equal(got, want)

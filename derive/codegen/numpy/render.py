@@ -35,11 +35,11 @@ def _helper(function: type[SpecialFunction], printer: KernelNumPyPrinter) -> tup
     subset = [printer.doprint(p) for p in (*function.parameters, *near_reads)]
     text = _template("helper.py").substitute(
         name=function.helper_name, parameters=parameters,
-        subset=", ".join(subset) + ("," if len(subset) == 1 else ""),
+        subset=", ".join(subset),
         summary=function.summary, far=_indented(far.lines), selector=printer.doprint(function.selector),
         spare=far.buffers, first_near=far.buffers + 1,
         bound=printer.doprint(sp.Float(function.bound.evalf(30), 17)),
-        near=_indented(near.lines, "        "), near_buffers=near.buffers)
+        near=_indented(near.lines), near_buffers=near.buffers)
     return text, far.buffers + 1 + 1 + near.buffers + len(subset)  # |selector|, the series' value, its inputs
 
 

@@ -28,18 +28,24 @@ def _arrays(validate, **params):
     return arrays
 
 
-def _suspect(arrays, positive, out):
-    """Whether a block may hold an invalid parameter: a scale whose minimum is not > 0 (NaN
-    propagates through it), or a result that is not finite.  Every kernel's result is NaN or
-    infinite wherever one of its parameters is (the tests check it), so finiteness is read off
-    the result, one pass over warm memory, instead of two passes over every parameter."""
-    return not np.isfinite(np.add.reduce(out, axis=None)) or any(
-        arrays[name].size and not arrays[name].min() > 0 for name in positive)
+def _bad_scale(arrays, positive):
+    """Whether a scale in this block is not > 0 (or NaN, which propagates through the minimum):
+    checked before the block is computed with, which would overflow for a scale like -1e-300."""
+    return any(arrays[name].size and not arrays[name].min() > 0 for name in positive)
+
+
+def _not_finite(out):
+    """Whether a block's results hold NaN or an infinity.  Every kernel's result is NaN or
+    infinite wherever one of its parameters is (the tests check it), so the parameters'
+    finiteness is read off the results, one pass over warm memory, instead of two passes over
+    every parameter; a sum of finite results that overflows only costs the full check."""
+    return not np.isfinite(np.add.reduce(out, axis=None))
 
 
 def _checked(arrays, positive, suspect, value):
     """``value``, or ``ValueError`` naming the first invalid parameter if a block was suspect (a
-    suspect block with valid parameters is a result that overflowed: it is returned)."""
+    bad scale stops the computation, with no value; a block whose results are not finite but
+    whose parameters are valid overflowed, and its value is returned)."""
     for name, a in arrays.items() if suspect else ():
         if a.size == 0:
             continue
@@ -83,7 +89,7 @@ def _gather(a, shape, near, out):
 def _blocked(values, buffers, arrays, positive, validate):
     """``values(*arrays, out, scratch)`` block by block, into one output, with ``buffers`` scratch
     arrays from a pool: every block reuses the same cache-warm memory.  With ``validate``, each
-    block is checked while it is warm (``_suspect``)."""
+    block is checked while it is warm (``_bad_scale`` before, ``_not_finite`` after)."""
     return _pooled(_blocks, values, buffers, arrays, positive, validate)
 
 
@@ -107,8 +113,10 @@ def _blocks(pool, values, buffers, names, arrays, positive, validate):
     shape = np.broadcast_shapes(*(a.shape for a in arrays))
     size = int(np.prod(shape))
     if size <= _BLOCK:
+        if validate and _bad_scale(dict(zip(names, arrays)), positive):
+            return None, True
         out = values(*arrays, np.empty(shape), [b[:size].reshape(shape) for b in _scratch(pool, buffers, _BLOCK)])
-        return out, validate and _suspect(dict(zip(names, arrays)), positive, out)
+        return out, validate and _not_finite(out)
     flat = [np.broadcast_to(a, shape).reshape(-1) for a in arrays]
     out = np.empty(size)
     scratch = _scratch(pool, buffers, _BLOCK)
@@ -116,8 +124,10 @@ def _blocks(pool, values, buffers, names, arrays, positive, validate):
     for start in range(0, size, _BLOCK):
         stop = min(start + _BLOCK, size)
         block = [a[start:stop] for a in flat]
+        if validate and _bad_scale(dict(zip(names, block)), positive):
+            return None, True
         values(*block, out[start:stop], [b[:stop - start] for b in scratch])
-        suspect = suspect or validate and _suspect(dict(zip(names, block)), positive, out[start:stop])
+        suspect = suspect or validate and _not_finite(out[start:stop])
     return out.reshape(shape), suspect
 
 
@@ -127,8 +137,10 @@ def _row_blocks(pool, terms, buffers, names, arrays, positive, validate):
     if size <= _BLOCK or len(shape) < 2:
         scratch = [np.empty(shape) for _ in range(buffers)] if size > _BLOCK else [
             b[:size].reshape(shape) for b in _scratch(pool, buffers, _BLOCK)]
+        if validate and _bad_scale(dict(zip(names, arrays)), positive):
+            return None, True
         out = np.sum(terms(*arrays, np.empty(shape), scratch), axis=-1)
-        return out, validate and _suspect(dict(zip(names, arrays)), positive, out)
+        return out, validate and _not_finite(out)
     rows = [np.broadcast_to(a, shape).reshape(-1, shape[-1]) for a in arrays]
     out = np.empty(len(rows[0]))
     step = max(1, 2 * _BLOCK // shape[-1])  # the sum is cheap: fewer, larger blocks
@@ -140,9 +152,11 @@ def _row_blocks(pool, terms, buffers, names, arrays, positive, validate):
     for start in range(0, len(out), step):
         stop = min(start + step, len(out))
         block = [a[start:stop] for a in rows]
+        if validate and _bad_scale(dict(zip(names, block)), positive):
+            return None, True
         terms(*block, values[:stop - start], [b[:stop - start] for b in scratch])
         out[start:stop] = np.sum(values[:stop - start], axis=-1)
-        suspect = suspect or validate and _suspect(dict(zip(names, block)), positive, out[start:stop])
+        suspect = suspect or validate and _not_finite(out[start:stop])
     return out.reshape(shape[:-1]), suspect
 
 
