@@ -7,7 +7,7 @@ Parameters are checked unless ``validate=False``: a scale (sigma) that is not > 
 parameter that is NaN or infinite, raises ``ValueError`` naming the parameter.
 
 Large inputs are computed in blocks of 2^16 elements through scratch buffers kept between calls
-(a few MB for each call running at the same time): fresh buffers of that size cost a page fault
+(13 MB for each call running at the same time): fresh buffers of that size cost a page fault
 per 4 kB, more than the arithmetic done in them.
 """
 import numpy as np
