@@ -393,3 +393,97 @@ def test_threads_do_not_share_scratch(np_kernels):
             concurrent = list(pool.map(lambda job: np_kernels.kl_normal_normal(*job), jobs))
             for got, want in zip(concurrent, serial):
                 np.testing.assert_array_equal(got, want)
+
+
+# ---------------------------------------------------------------- what validation reports
+
+def test_finite_results_whose_sum_overflows_are_not_reported(np_kernels):
+    """Each block's results are summed to check them; a sum that overflows is not a result that
+    does, and nothing is reported for it."""
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        value = np_kernels.kl_normal_std_normal([1.5e154, 1.5e154], 1.0)
+        rows = np_kernels.kl_diag_std_normal_logvar(np.full((2, 3), 1e154), 0.0)
+    np.testing.assert_allclose(value, [1.125e308, 1.125e308], rtol=1e-15)  # μ²/2
+    np.testing.assert_allclose(rows, [1.5e308, 1.5e308], rtol=1e-15)  # 3 × μ²/2 per row, the block's sum 3e308
+
+
+def test_an_overflow_of_valid_parameters_is_reported_as_numpy_reports_its_own(np_kernels):
+    with pytest.warns(RuntimeWarning, match="overflow"):
+        assert np_kernels.kl_normal_normal(0.0, 1e300, 0.0, 1e-300) == math.inf
+    with np.errstate(over="raise"), pytest.raises(FloatingPointError):
+        np_kernels.kl_normal_normal(0.0, 1e300, 0.0, 1e-300)
+    with np.errstate(over="ignore"):
+        assert np_kernels.kl_normal_normal(0.0, 1e300, 0.0, 1e-300) == math.inf
+
+
+@pytest.mark.parametrize("call_kernel, parameter", [
+    (lambda k: k.kl_normal_normal([np.nan], np.ones(0), 0.0, 1.0), "mu1"),
+    (lambda k: k.kl_normal_std_normal([np.inf], np.ones(0)), "mu"),
+    (lambda k: k.kl_diag_std_normal_logvar([[np.nan]], np.zeros((1, 0))), "mu"),
+], ids=["kl_normal_normal", "kl_normal_std_normal", "kl_diag_std_normal_logvar"])
+def test_an_invalid_parameter_is_refused_when_the_result_is_empty(np_kernels, call_kernel, parameter):
+    with pytest.raises(ValueError, match=rf"(?<!\w){parameter}(?!\w)"):
+        call_kernel(np_kernels)
+
+
+def test_a_refused_call_reports_nothing_it_computed_on_the_way(np_kernels):
+    """Valid elements that overflow, next to an invalid one (in the same block or an earlier
+    one), are not reported: the call is refused, and with warnings as errors it is still the
+    ValueError that the caller sees."""
+    import warnings
+    n = 2 * np_kernels._BLOCK
+    sigma2 = np.ones(n)
+    sigma2[0], sigma2[-1] = 1e-200, -1.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match="mu1"):
+            np_kernels.cross_entropy_normal_normal([1e200, np.nan], 1.0, 0.0, 1e-200)
+        with pytest.raises(ValueError, match="sigma2"):
+            np_kernels.cross_entropy_normal_normal(1e200, 1.0, 0.0, sigma2)
+
+
+def test_calls_leave_the_callers_error_state_alone(np_kernels):
+    before = np.geterr()
+    with np.errstate(all="raise"):
+        np_kernels.kl_normal_normal(np.ones(3), np.ones(3), 0.0, 2.0)
+        with pytest.raises(ValueError):
+            np_kernels.kl_normal_normal(np.ones(3), [1.0, np.nan, 1.0], 0.0, 2.0)
+        assert np.geterr() == {"divide": "raise", "over": "raise", "under": "raise", "invalid": "raise"}
+    assert np.geterr() == before
+
+
+def test_scratch_is_kept_for_a_few_concurrent_calls_only(np_kernels):
+    from concurrent.futures import ThreadPoolExecutor
+    n = 3 * np_kernels._BLOCK
+    args = (np.zeros(n), np.ones(n), np.zeros(n), np.full(n, 2.0))
+    with ThreadPoolExecutor(16) as pool:
+        list(pool.map(lambda _: np_kernels.kl_normal_normal(*args), range(64)))
+    assert len(np_kernels._POOLS) <= np_kernels._POOLS_KEPT
+
+
+@pytest.mark.parametrize("name", ["entropy_normal", "cross_entropy_normal_normal", "kl_normal_normal",
+                                  "kl_normal_std_normal", "kl_diag_std_normal_logvar"])
+def test_a_nan_or_infinite_parameter_makes_its_result_nan_or_infinite(np_kernels, kernels, name):
+    """What validation relies on to read the parameters' finiteness off the results: wherever a
+    parameter is NaN or ±inf, the result is too, whatever the other parameters are (here valid
+    values from 1e-300 to 1e300, both signs for means)."""
+    rng = np.random.default_rng(17)
+    params = kernels[name] if name in kernels else ("mu", "logvar")
+    n = 4000
+    for parameter in params:
+        for bad in (math.nan, math.inf, -math.inf):
+            args = {p: (10.0 ** rng.uniform(-300, 300, n) if p.startswith("sigma")
+                        else rng.choice([-1, 1], n) * 10.0 ** rng.uniform(-300, 300, n)) for p in params}
+            if name == "kl_diag_std_normal_logvar":
+                args["logvar"] = rng.uniform(-700, 700, n)
+            args[parameter][::3] = bad
+            with np.errstate(all="ignore"):
+                values = getattr(np_kernels, name)(**{p: a.reshape(-1, 4) if name == "kl_diag_std_normal_logvar"
+                                                      else a for p, a in args.items()}, validate=False)
+            hit = np.zeros(n, bool)
+            hit[::3] = True
+            if name == "kl_diag_std_normal_logvar":
+                hit = hit.reshape(-1, 4).any(axis=1)
+            assert not np.isfinite(values[hit]).any(), (name, parameter, bad)

@@ -36,7 +36,7 @@ def _helper(function: type[SpecialFunction], printer: KernelNumPyPrinter) -> tup
     text = _template("helper.py").substitute(
         name=function.helper_name, parameters=parameters,
         subset=", ".join(subset),
-        summary=function.summary, far=_indented(far.lines), selector=printer.doprint(function.selector),
+        summary=function.summary, far=_indented(far.lines, "        "), selector=printer.doprint(function.selector),
         spare=far.buffers, first_near=far.buffers + 1,
         bound=printer.doprint(sp.Float(function.bound.evalf(30), 17)),
         near=_indented(near.lines), near_buffers=near.buffers)

@@ -8,8 +8,8 @@ def $name($parameters, *, validate=True):
     Printed from the derivation ``$derivation`` ($ops operations).
     """
     params = _arrays(validate, $keywords)
-    value, suspect = _blocked(_${name}_values, $buffers, params, ($positive), validate)
-    return _checked(params, ($positive), suspect, value)
+    value, verdict = _blocked(_${name}_values, $buffers, params, ($positive), validate)
+    return _checked(params, ($positive), value, verdict)
 
 
 def _${name}_values($parameters, out, _b):

@@ -1,6 +1,5 @@
 
 
-@np.errstate(over="ignore", divide="ignore", invalid="ignore")  # both branches are computed everywhere
 def _$name($parameters, out, _b):
     """$summary.
 
@@ -9,16 +8,17 @@ def _$name($parameters, out, _b):
     they are most of it (gathering them would cost more).  Writes into ``out``; ``_b`` holds
     scratch arrays of its shape.
     """
-$far    near = np.less(np.abs($selector, out=_b[$spare]), $bound)
-    count = np.count_nonzero(near)
-    if 4 * count > 3 * out.size:
-        value, *_n = _b[$first_near:]
-        np.copyto(out, _${name}_series($subset, value, _n), where=near)
-    elif count:
-        near = np.flatnonzero(near)
-        value, *_n = [b.reshape(-1)[:near.size] for b in _b[$first_near:]]
-        subset = [_gather(a, out.shape, near, n) for a, n in zip(($subset,), _n[$near_buffers:])]
-        out.reshape(-1)[near] = _${name}_series(*subset, value, _n)
+    with np.errstate(all="ignore"):  # both branches are computed everywhere
+$far        near = np.less(np.abs($selector, out=_b[$spare]), $bound)
+        count = np.count_nonzero(near)
+        if 4 * count > 3 * out.size:
+            value, *_n = _b[$first_near:]
+            np.copyto(out, _${name}_series($subset, value, _n), where=near)
+        elif count:
+            near = np.flatnonzero(near)
+            value, *_n = [b.reshape(-1)[:near.size] for b in _b[$first_near:]]
+            subset = [_gather(a, out.shape, near, n) for a, n in zip(($subset,), _n[$near_buffers:])]
+            out.reshape(-1)[near] = _${name}_series(*subset, value, _n)
     return out
 
 

@@ -7,8 +7,8 @@ Parameters are checked unless ``validate=False``: a scale (sigma) that is not > 
 parameter that is NaN or infinite, raises ``ValueError`` naming the parameter.
 
 Large inputs are computed in blocks of 2^16 elements through scratch buffers kept between calls
-(13 MB for each call running at the same time): fresh buffers of that size cost a page fault
-per 4 kB, more than the arithmetic done in them.
+(13 MB for each of up to four calls running at the same time): fresh buffers of that size cost
+a page fault per 4 kB, more than the arithmetic done in them.
 """
 import numpy as np
 
@@ -17,7 +17,7 @@ __all__ = [$exports]
 
 def _arrays(validate, **params):
     """The parameters as float64 arrays; if ``validate``, shapes that do not broadcast raise here,
-    naming them (the values are checked as they are computed with, in ``_blocked``)."""
+    naming them (the values are checked as they are computed with: see ``_blocks``)."""
     arrays = {name: np.asarray(value, dtype=np.float64) for name, value in params.items()}
     if validate:
         try:
@@ -28,37 +28,50 @@ def _arrays(validate, **params):
     return arrays
 
 
-def _bad_scale(arrays, positive):
+def _bad_scale(block, positive):
     """Whether a scale in this block is not > 0 (or NaN, which propagates through the minimum):
     checked before the block is computed with, which would overflow for a scale like -1e-300."""
-    return any(arrays[name].size and not arrays[name].min() > 0 for name in positive)
+    return any(block[name].size and not block[name].min() > 0 for name in positive)
 
 
 def _not_finite(out):
-    """Whether a block's results hold NaN or an infinity.  Every kernel's result is NaN or
-    infinite wherever one of its parameters is (the tests check it), so the parameters'
-    finiteness is read off the results, one pass over warm memory, instead of two passes over
-    every parameter; a sum of finite results that overflows only costs the full check."""
-    return not np.isfinite(np.add.reduce(out, axis=None))
+    """Whether a block's results hold NaN or an infinity: their sum, one pass over warm memory,
+    and only if that is not finite (it may have overflowed) a look at each."""
+    return not np.isfinite(np.add.reduce(out, axis=None)) and not np.isfinite(out).all()
 
 
-def _checked(arrays, positive, suspect, value):
-    """``value``, or ``ValueError`` naming the first invalid parameter if a block was suspect (a
-    bad scale stops the computation, with no value; a block whose results are not finite but
-    whose parameters are valid overflowed, and its value is returned)."""
-    for name, a in arrays.items() if suspect else ():
-        if a.size == 0:
-            continue
-        low, high = a.min(), a.max()  # NaN propagates through both
-        if not (np.isfinite(low) and np.isfinite(high)):
-            raise ValueError(f"{name} must be finite (got NaN or infinity)")
-        if name in positive and not low > 0:
-            raise ValueError(f"{name} must be > 0")
+def _invalid(block):
+    return any(not np.isfinite(a).all() for a in block.values())
+
+
+_CHECK, _OVERFLOW = "check", "overflow"  # what _checked is to do after a validated computation
+
+
+def _checked(arrays, positive, value, verdict):
+    """``value``, after what the computation found: with ``_CHECK``, ``ValueError`` naming the first
+    invalid parameter (the value is None where a block's parameters were invalid); with
+    ``_OVERFLOW``, numpy's overflow report, which the computation held back so that a refused
+    call reports nothing but its error."""
+    if verdict == _CHECK:
+        for name, a in arrays.items():
+            if a.size == 0:
+                continue
+            low, high = a.min(), a.max()  # NaN propagates through both
+            if not (np.isfinite(low) and np.isfinite(high)):
+                raise ValueError(f"{name} must be finite (got NaN or infinity)")
+            if name in positive and not low > 0:
+                raise ValueError(f"{name} must be > 0")
+        if value is None:
+            raise ValueError("a parameter changed while the kernel read it")
+    elif verdict == _OVERFLOW:
+        np.multiply(_LARGEST, 2.0)  # reported under the caller's np.errstate, as numpy reports its own
     return _result(value)
 
 
+_LARGEST = np.array([np.finfo(np.float64).max])
 _BLOCK = 1 << 16  # measured: larger blocks pay less Python per element, smaller ones stay in cache
 _POOLS = []  # scratch sets not in use: a call takes one and puts it back (list.pop and append are atomic)
+_POOLS_KEPT = 4  # sets kept for calls running at the same time; more threads allocate their own
 
 
 def _scratch(pool, count, size):
@@ -78,18 +91,19 @@ def _pool():
 
 
 def _gather(a, shape, near, out):
-    """``a`` broadcast to ``shape``, flattened, at the indices ``near``: into ``out``, no temporaries."""
+    """``a`` broadcast to ``shape``, flattened, at the indices ``near``, into ``out``."""
     a = np.asarray(a, dtype=np.float64)
     if a.size == 1:
         out.fill(a.reshape(()))
         return out
-    return np.take(a.reshape(-1) if a.shape == shape else np.broadcast_to(a, shape).reshape(-1), near, out=out)
+    flat = a.reshape(-1) if a.shape == shape else np.broadcast_to(a, shape).reshape(-1)
+    return np.take(flat, near, out=out, mode="clip")  # the indices are in range: "clip" skips a copy
 
 
 def _blocked(values, buffers, arrays, positive, validate):
     """``values(*arrays, out, scratch)`` block by block, into one output, with ``buffers`` scratch
     arrays from a pool: every block reuses the same cache-warm memory.  With ``validate``, each
-    block is checked while it is warm (``_bad_scale`` before, ``_not_finite`` after)."""
+    block is checked while it is warm (see ``_blocks``)."""
     return _pooled(_blocks, values, buffers, arrays, positive, validate)
 
 
@@ -99,48 +113,56 @@ def _summed_rows(terms, buffers, arrays, positive, validate):
     return _pooled(_row_blocks, terms, buffers, arrays, positive, validate)
 
 
-@np.errstate(divide="ignore", invalid="ignore")  # only invalid parameters divide by 0 or make NaN
 def _pooled(run, values, buffers, arrays, positive, validate):
+    """``run`` with a scratch pool; validated, under an np.errstate that holds back every report,
+    so that a refused call reports only its ValueError (``_checked`` reports an overflow)."""
     pool = _pool()
     try:
         names, arrays = tuple(arrays), tuple(arrays.values())
-        return run(pool, values, buffers, names, arrays, positive, validate)
+        if not validate:
+            return run(pool, values, buffers, names, arrays, positive, validate)
+        with np.errstate(all="ignore"):
+            return run(pool, values, buffers, names, arrays, positive, validate)
     finally:
-        _POOLS.append(pool)
+        if len(_POOLS) < _POOLS_KEPT:
+            _POOLS.append(pool)
 
 
 def _blocks(pool, values, buffers, names, arrays, positive, validate):
+    """Validated, each block's scales are checked before it is computed (``_bad_scale``), and its
+    results after (``_not_finite``): every kernel's result is NaN or infinite wherever one of its
+    parameters is (the tests check it), so a parameter's finiteness is read off the results, one
+    pass over warm memory instead of two over every parameter.  Returns the value (None if a
+    block's parameters are invalid) and a verdict for ``_checked``."""
     shape = np.broadcast_shapes(*(a.shape for a in arrays))
     size = int(np.prod(shape))
     if size <= _BLOCK:
-        if validate and _bad_scale(dict(zip(names, arrays)), positive):
-            return None, True
-        out = values(*arrays, np.empty(shape), [b[:size].reshape(shape) for b in _scratch(pool, buffers, _BLOCK)])
-        return out, validate and _not_finite(out)
+        scratch = [b[:size].reshape(shape) for b in _scratch(pool, buffers, _BLOCK)]
+        value, verdict = _block(values, arrays, np.empty(shape), scratch, names, positive, validate)
+        return value, _CHECK if validate and size == 0 else verdict  # a parameter may be NaN all the same
     flat = [np.broadcast_to(a, shape).reshape(-1) for a in arrays]
     out = np.empty(size)
     scratch = _scratch(pool, buffers, _BLOCK)
-    suspect = False
+    verdict = None
     for start in range(0, size, _BLOCK):
         stop = min(start + _BLOCK, size)
-        block = [a[start:stop] for a in flat]
-        if validate and _bad_scale(dict(zip(names, block)), positive):
-            return None, True
-        values(*block, out[start:stop], [b[:stop - start] for b in scratch])
-        suspect = suspect or validate and _not_finite(out[start:stop])
-    return out.reshape(shape), suspect
+        value, found = _block(values, [a[start:stop] for a in flat], out[start:stop],
+                              [b[:stop - start] for b in scratch], names, positive, validate)
+        if value is None:
+            return None, found
+        verdict = verdict or found
+    return out.reshape(shape), verdict
 
 
 def _row_blocks(pool, terms, buffers, names, arrays, positive, validate):
+    """As ``_blocks``, a block of rows at a time, each summed (into ``out`` where there are blocks)."""
     shape = np.broadcast_shapes(*(a.shape for a in arrays))
     size = int(np.prod(shape))
     if size <= _BLOCK or len(shape) < 2:
         scratch = [np.empty(shape) for _ in range(buffers)] if size > _BLOCK else [
             b[:size].reshape(shape) for b in _scratch(pool, buffers, _BLOCK)]
-        if validate and _bad_scale(dict(zip(names, arrays)), positive):
-            return None, True
-        out = np.sum(terms(*arrays, np.empty(shape), scratch), axis=-1)
-        return out, validate and _not_finite(out)
+        value, verdict = _block(_summed(terms), arrays, np.empty(shape), scratch, names, positive, validate)
+        return value, _CHECK if validate and size == 0 else verdict
     rows = [np.broadcast_to(a, shape).reshape(-1, shape[-1]) for a in arrays]
     out = np.empty(len(rows[0]))
     step = max(1, 2 * _BLOCK // shape[-1])  # the sum is cheap: fewer, larger blocks
@@ -148,16 +170,31 @@ def _row_blocks(pool, terms, buffers, names, arrays, positive, validate):
     elements = block[0] * block[1]
     values, *scratch = ([b[:elements].reshape(block) for b in _scratch(pool, buffers + 1, 2 * _BLOCK)]
                         if elements <= 2 * _BLOCK else [np.empty(block) for _ in range(buffers + 1)])
-    suspect = False
+    verdict = None
     for start in range(0, len(out), step):
         stop = min(start + step, len(out))
-        block = [a[start:stop] for a in rows]
-        if validate and _bad_scale(dict(zip(names, block)), positive):
-            return None, True
-        terms(*block, values[:stop - start], [b[:stop - start] for b in scratch])
-        out[start:stop] = np.sum(values[:stop - start], axis=-1)
-        suspect = suspect or validate and _not_finite(out[start:stop])
-    return out.reshape(shape[:-1]), suspect
+        value, found = _block(_summed(terms, out[start:stop]), [a[start:stop] for a in rows], values[:stop - start],
+                              [b[:stop - start] for b in scratch], names, positive, validate)
+        if value is None:
+            return None, found
+        verdict = verdict or found
+    return out.reshape(shape[:-1]), verdict
+
+
+def _summed(terms, into=None):
+    """``terms`` summed over the last axis, into ``into`` if given."""
+    return lambda *args: np.sum(terms(*args), axis=-1, out=into)
+
+
+def _block(values, block, out, scratch, names, positive, validate):
+    """``values`` on one block, and what validation found: ``_CHECK`` (with no value) if its
+    parameters are invalid, ``_OVERFLOW`` if they are valid and a result is infinite."""
+    if validate and _bad_scale(dict(zip(names, block)), positive):
+        return None, _CHECK
+    out = values(*block, out, scratch)
+    if not (validate and _not_finite(out)):
+        return out, None
+    return (None, _CHECK) if _invalid(dict(zip(names, block))) else (out, _OVERFLOW)
 
 
 def _where_rare(condition, value, default):
