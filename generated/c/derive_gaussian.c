@@ -415,9 +415,39 @@ double derive_kl_diag_std_normal_logvar(size_t d, const double *mu, const double
     return total + error;
 }
 
+static void derive_kl_diag_std_normal_logvar_short_rows(size_t n, size_t d, const double *mu, const double *logvar, double *out)
+{
+    /* Rows shorter than the 16 lanes: the terms of a chunk of rows in one loop, which
+     * vectorizes across rows, then each row's sum, added in the order of the function for one
+     * row (so with the same bits). */
+    double terms[512];
+    const size_t rows = 512 / d;
+    size_t i, k, r;
+    for (i = 0; i < n; i += rows) {
+        const size_t count = (n - i < rows ? n - i : rows) * d;
+        for (k = 0; k < count; ++k) {
+            const double value = derive_kl_diag_std_normal_logvar_fast_term(mu[i*d + k], logvar[i*d + k]);
+            terms[k] = ((mu[i*d + k] - mu[i*d + k] == 0.0) & (logvar[i*d + k] - logvar[i*d + k] == 0.0)) ? value : NAN;
+        }
+        for (r = 0; r < count / d; ++r) {
+            double total = 0.0, error = 0.0;
+            int missed = 0;
+            for (k = r*d; k < (r + 1)*d; ++k) {
+                missed |= terms[k] != terms[k];
+                derive_two_sum(&total, &error, terms[k]);
+            }
+            out[i + r] = missed ? derive_kl_diag_std_normal_logvar_exact(d, mu + (i + r)*d, logvar + (i + r)*d) : total + error;
+        }
+    }
+}
+
 void derive_kl_diag_std_normal_logvar_n(size_t n, size_t d, const double *mu, const double *logvar, double *out)
 {
     size_t i;
+    if (d > 0 && d < 16) {
+        derive_kl_diag_std_normal_logvar_short_rows(n, d, mu, logvar, out);
+        return;
+    }
     for (i = 0; i < n; ++i) {
         out[i] = derive_kl_diag_std_normal_logvar(d, mu + i*d, logvar + i*d);
     }

@@ -89,6 +89,9 @@ def _function(kernel: Kernel, prefix: str, printer: KernelC99Printer, fast_print
     ).rstrip("\n") if kernel.spec.reduction == "sum" else ""
     return _template(skeleton).substitute(
         rows=", ".join(f"{n} + i*d" for n in names), block_elements=block_elements,
+        flat_elements=", ".join(f"{n}[i*d + k]" for n in names),
+        flat_valid=" & ".join(f"({n}[i*d + k] - {n}[i*d + k] == 0.0)" for n in names),
+        chunk_rows=", ".join(f"{n} + (i + r)*d" for n in names),
         name=prefix + kernel.spec.name, prefix=prefix, summary=kernel.spec.summary, formula=kernel.formula,
         derivation=kernel.spec.derivation, ops=kernel.ops,
         parameters=", ".join(f"const double {n}" for n in names), body=_body(kernel, printer),

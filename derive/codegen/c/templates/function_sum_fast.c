@@ -55,9 +55,39 @@ double $name(size_t d, $arrays)
     return total + error;
 }
 
+static void ${name}_short_rows(size_t n, size_t d, $arrays, double *out)
+{
+    /* Rows shorter than the 16 lanes: the terms of a chunk of rows in one loop, which
+     * vectorizes across rows, then each row's sum, added in the order of the function for one
+     * row (so with the same bits). */
+    double terms[512];
+    const size_t rows = 512 / d;
+    size_t i, k, r;
+    for (i = 0; i < n; i += rows) {
+        const size_t count = (n - i < rows ? n - i : rows) * d;
+        for (k = 0; k < count; ++k) {
+            const double value = ${name}_fast_term($flat_elements);
+            terms[k] = ($flat_valid) ? value : NAN;
+        }
+        for (r = 0; r < count / d; ++r) {
+            double total = 0.0, error = 0.0;
+            int missed = 0;
+            for (k = r*d; k < (r + 1)*d; ++k) {
+                missed |= terms[k] != terms[k];
+                ${prefix}two_sum(&total, &error, terms[k]);
+            }
+            out[i + r] = missed ? ${name}_exact(d, $chunk_rows) : total + error;
+        }
+    }
+}
+
 void ${name}_n(size_t n, size_t d, $arrays, double *out)
 {
     size_t i;
+    if (d > 0 && d < 16) {
+        ${name}_short_rows(n, d, $arguments, out);
+        return;
+    }
     for (i = 0; i < n; ++i) {
         out[i] = $name(d, $rows);
     }
