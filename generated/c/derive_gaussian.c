@@ -473,7 +473,7 @@ int derive_entropy_mvn_tril(size_t d, const double *l, double *out)
 
 int derive_entropy_mvn(size_t d, const double *cov, double *out)
 {
-    double *l = malloc((d ? d*d : 1)*sizeof *l);
+    double *l = (double *)malloc((d ? d*d : 1)*sizeof *l);  /* the cast: the file compiles as C++ too */
     int status;
     if (l == NULL) {
         return 2;
@@ -497,7 +497,7 @@ int derive_kl_mvn_mvn_tril(size_t d, const double *mu1, const double *l1, const 
     if (!derive_is_factor(d, l1) || !derive_is_factor(d, l2)) {
         return 1;
     }
-    x = malloc((d ? d : 1)*sizeof *x);
+    x = (double *)malloc((d ? d : 1)*sizeof *x);  /* the cast: the file compiles as C++ too */
     if (x == NULL) {
         return 2;
     }
@@ -523,7 +523,7 @@ int derive_kl_mvn_mvn_tril(size_t d, const double *mu1, const double *l1, const 
 
 int derive_kl_mvn_mvn(size_t d, const double *mu1, const double *cov1, const double *mu2, const double *cov2, double *out)
 {
-    double *l = malloc((d ? 2*d*d : 1)*sizeof *l);
+    double *l = (double *)malloc((d ? 2*d*d : 1)*sizeof *l);
     int status;
     if (l == NULL) {
         return 2;

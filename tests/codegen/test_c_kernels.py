@@ -302,6 +302,14 @@ def test_header_parses_as_cxx(cxx, c_tools, tmp_path):
     assert result.returncode == 0, result.stderr
 
 
+def test_source_compiles_as_cxx_too(cxx, c_tools, tmp_path):
+    """For projects that build every file as C++: the source, not only the header."""
+    result = subprocess.run([cxx, "-x", "c++", "-std=c++11", "-c", "-Wall", "-Wextra", "-Werror", "-pedantic", "-O2",
+                             f"-I{c_tools.GENERATED_C}", str(c_tools.GENERATED_C / "derive_gaussian.c"),
+                             "-o", str(tmp_path / "derive_gaussian.o")], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
 def test_cxx_program_links_against_the_c_object(cc, cxx, c_tools, tmp_path):
     """Without the extern "C" guard the C++ side would look for mangled names and fail to link."""
     obj = tmp_path / "derive_gaussian.o"

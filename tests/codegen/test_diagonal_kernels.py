@@ -323,12 +323,12 @@ def test_c_rows_equal_the_scalar_function(c_lib):
     """_n is the scalar function per row (the same compensated loop): bitwise, in both builds,
     for rows shorter than the 16 lanes (computed across rows, in chunks of 512 terms) and
     longer; a NaN or infinite element spoils its own row only, and a row the branch-free
-    recipe cannot compute (log σ² > 700) is recomputed exactly, as the scalar function does."""
+    recipe cannot compute (log σ² ≥ 700 or ≤ −708) is recomputed exactly, as the scalar function does."""
     rng = np.random.default_rng(14)
     for dims in (1, 2, 3, 7, 15, 16, 17, 64):
         mu, logvar = random_draws(rng, 1100, dims)
         mu[5, 0], logvar[9, dims - 1], mu[11, dims // 2] = np.nan, np.inf, -np.inf
-        logvar[700, dims - 1] = 705.0
+        logvar[700, dims - 1], logvar[701, 0] = 705.0, -710.0  # the exact path, above and below
         batched = c_rows(c_lib, mu, logvar)
         scalar = np.array([c_value(c_lib, m, l) for m, l in zip(mu, logvar)])
         assert np.array_equal(batched.view(np.uint64), scalar.view(np.uint64)), (dims, c_lib.flags)

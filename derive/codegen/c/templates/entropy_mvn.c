@@ -18,7 +18,7 @@ int ${name}_tril(size_t d, const double *l, double *out)
 
 int $name(size_t d, const double *cov, double *out)
 {
-    double *l = malloc((d ? d*d : 1)*sizeof *l);
+    double *l = (double *)malloc((d ? d*d : 1)*sizeof *l);  /* the cast: the file compiles as C++ too */
     int status;
     if (l == NULL) {
         return 2;

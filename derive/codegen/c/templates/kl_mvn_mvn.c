@@ -12,7 +12,7 @@ int ${name}_tril(size_t d, const double *mu1, const double *l1, const double *mu
     if (!${prefix}is_factor(d, l1) || !${prefix}is_factor(d, l2)) {
         return 1;
     }
-    x = malloc((d ? d : 1)*sizeof *x);
+    x = (double *)malloc((d ? d : 1)*sizeof *x);  /* the cast: the file compiles as C++ too */
     if (x == NULL) {
         return 2;
     }
@@ -38,7 +38,7 @@ int ${name}_tril(size_t d, const double *mu1, const double *l1, const double *mu
 
 int $name(size_t d, const double *mu1, const double *cov1, const double *mu2, const double *cov2, double *out)
 {
-    double *l = malloc((d ? 2*d*d : 1)*sizeof *l);
+    double *l = (double *)malloc((d ? 2*d*d : 1)*sizeof *l);
     int status;
     if (l == NULL) {
         return 2;
