@@ -44,28 +44,22 @@ def _invalid(block):
     return any(not np.isfinite(a).all() for a in block.values())
 
 
-_CHECK, _OVERFLOW = "check", "overflow"  # what _checked is to do after a validated computation
+def _require_valid(arrays, positive):
+    """``ValueError`` naming the first invalid parameter, if there is one."""
+    for name, a in arrays.items():
+        if a.size == 0:
+            continue
+        low, high = a.min(), a.max()  # NaN propagates through both
+        if not (np.isfinite(low) and np.isfinite(high)):
+            raise ValueError(f"{name} must be finite (got NaN or infinity)")
+        if name in positive and not low > 0:
+            raise ValueError(f"{name} must be > 0")
 
 
-def _checked(arrays, positive, value, verdict):
-    """``value``, after what the computation found: with ``_CHECK``, ``ValueError`` naming the first
-    invalid parameter (the value is None where a block's parameters were invalid); with
-    ``_OVERFLOW``, numpy's overflow report, which the computation held back so that a refused
-    call reports nothing but its error."""
-    if verdict == _CHECK:
-        for name, a in arrays.items():
-            if a.size == 0:
-                continue
-            low, high = a.min(), a.max()  # NaN propagates through both
-            if not (np.isfinite(low) and np.isfinite(high)):
-                raise ValueError(f"{name} must be finite (got NaN or infinity)")
-            if name in positive and not low > 0:
-                raise ValueError(f"{name} must be > 0")
-        if value is None:
-            raise ValueError("a parameter changed while the kernel read it")
-    elif verdict == _OVERFLOW:
-        np.multiply(_LARGEST, 2.0)  # reported under the caller's np.errstate, as numpy reports its own
-    return _result(value)
+def _refuse(arrays, positive):
+    """A block's parameters were invalid: the error names the first invalid parameter."""
+    _require_valid(arrays, positive)
+    raise ValueError("a parameter changed while the kernel read it")
 
 
 _LARGEST = np.array([np.finfo(np.float64).max])
@@ -115,70 +109,66 @@ def _summed_rows(terms, buffers, arrays, positive, validate):
 
 def _pooled(run, values, buffers, arrays, positive, validate):
     """``run`` with a scratch pool; validated, under an np.errstate that holds back every report,
-    so that a refused call reports only its ValueError (``_checked`` reports an overflow)."""
+    so that a refused call reports only its ValueError, and an overflow is reported after."""
     pool = _pool()
     try:
-        names, arrays = tuple(arrays), tuple(arrays.values())
-        if not validate:
-            return run(pool, values, buffers, names, arrays, positive, validate)
-        with np.errstate(all="ignore"):
-            return run(pool, values, buffers, names, arrays, positive, validate)
+        with np.errstate(**({"all": "ignore"} if validate else {})):
+            value, overflowed = run(pool, values, buffers, arrays, positive, validate)
+        if overflowed:
+            np.multiply(_LARGEST, 2.0)  # reported under the caller's np.errstate, as numpy reports its own
+        return _result(value)
     finally:
         if len(_POOLS) < _POOLS_KEPT:
             _POOLS.append(pool)
 
 
-def _blocks(pool, values, buffers, names, arrays, positive, validate):
+def _blocks(pool, values, buffers, arrays, positive, validate):
     """Validated, each block's scales are checked before it is computed (``_bad_scale``), and its
     results after (``_not_finite``): every kernel's result is NaN or infinite wherever one of its
     parameters is (the tests check it), so a parameter's finiteness is read off the results, one
-    pass over warm memory instead of two over every parameter.  Returns the value (None if a
-    block's parameters are invalid) and a verdict for ``_checked``."""
-    shape = np.broadcast_shapes(*(a.shape for a in arrays))
+    pass over warm memory instead of two over every parameter.  Returns the value and whether a
+    result overflowed (from valid parameters)."""
+    shape = np.broadcast_shapes(*(a.shape for a in arrays.values()))
     size = int(np.prod(shape))
     if size <= _BLOCK:
+        if validate and size == 0:  # no result to read, but a parameter may be NaN all the same
+            _require_valid(arrays, positive)
         scratch = [b[:size].reshape(shape) for b in _scratch(pool, buffers, _BLOCK)]
-        value, verdict = _block(values, arrays, np.empty(shape), scratch, names, positive, validate)
-        return value, _CHECK if validate and size == 0 else verdict  # a parameter may be NaN all the same
-    flat = [np.broadcast_to(a, shape).reshape(-1) for a in arrays]
+        return _block(values, tuple(arrays.values()), np.empty(shape), scratch, arrays, positive, validate)
+    flat = [np.broadcast_to(a, shape).reshape(-1) for a in arrays.values()]
     out = np.empty(size)
     scratch = _scratch(pool, buffers, _BLOCK)
-    verdict = None
+    overflowed = False
     for start in range(0, size, _BLOCK):
         stop = min(start + _BLOCK, size)
-        value, found = _block(values, [a[start:stop] for a in flat], out[start:stop],
-                              [b[:stop - start] for b in scratch], names, positive, validate)
-        if value is None:
-            return None, found
-        verdict = verdict or found
-    return out.reshape(shape), verdict
+        overflowed |= _block(values, [a[start:stop] for a in flat], out[start:stop],
+                             [b[:stop - start] for b in scratch], arrays, positive, validate)[1]
+    return out.reshape(shape), overflowed
 
 
-def _row_blocks(pool, terms, buffers, names, arrays, positive, validate):
+def _row_blocks(pool, terms, buffers, arrays, positive, validate):
     """As ``_blocks``, a block of rows at a time, each summed (into ``out`` where there are blocks)."""
-    shape = np.broadcast_shapes(*(a.shape for a in arrays))
+    shape = np.broadcast_shapes(*(a.shape for a in arrays.values()))
     size = int(np.prod(shape))
     if size <= _BLOCK or len(shape) < 2:
+        if validate and size == 0:  # as in _blocks
+            _require_valid(arrays, positive)
         scratch = [np.empty(shape) for _ in range(buffers)] if size > _BLOCK else [
             b[:size].reshape(shape) for b in _scratch(pool, buffers, _BLOCK)]
-        value, verdict = _block(_summed(terms), arrays, np.empty(shape), scratch, names, positive, validate)
-        return value, _CHECK if validate and size == 0 else verdict
-    rows = [np.broadcast_to(a, shape).reshape(-1, shape[-1]) for a in arrays]
+        return _block(_summed(terms), tuple(arrays.values()), np.empty(shape), scratch, arrays, positive, validate)
+    rows = [np.broadcast_to(a, shape).reshape(-1, shape[-1]) for a in arrays.values()]
     out = np.empty(len(rows[0]))
     step = max(1, 2 * _BLOCK // shape[-1])  # the sum is cheap: fewer, larger blocks
     block = (min(step, len(out)), shape[-1])
     elements = block[0] * block[1]
     values, *scratch = ([b[:elements].reshape(block) for b in _scratch(pool, buffers + 1, 2 * _BLOCK)]
                         if elements <= 2 * _BLOCK else [np.empty(block) for _ in range(buffers + 1)])
-    verdict = None
+    overflowed = False
     for start in range(0, len(out), step):
         stop = min(start + step, len(out))
-        value, found = _block(_summed(terms, out[start:stop]), [a[start:stop] for a in rows], values[:stop - start],
-                              [b[:stop - start] for b in scratch], names, positive, validate)
-        if value is None:
-            return None, found
-        verdict = verdict or found
-    return out.reshape(shape[:-1]), verdict
+        overflowed |= _block(_summed(terms, out[start:stop]), [a[start:stop] for a in rows], values[:stop - start],
+                             [b[:stop - start] for b in scratch], arrays, positive, validate)[1]
+    return out.reshape(shape[:-1]), overflowed
 
 
 def _summed(terms, into=None):
@@ -186,15 +176,18 @@ def _summed(terms, into=None):
     return lambda *args: np.sum(terms(*args), axis=-1, out=into)
 
 
-def _block(values, block, out, scratch, names, positive, validate):
-    """``values`` on one block, and what validation found: ``_CHECK`` (with no value) if its
-    parameters are invalid, ``_OVERFLOW`` if they are valid and a result is infinite."""
-    if validate and _bad_scale(dict(zip(names, block)), positive):
-        return None, _CHECK
+def _block(values, block, out, scratch, arrays, positive, validate):
+    """``values`` on one block (of ``arrays``), and whether a result overflowed; validated,
+    ``ValueError`` if the block's parameters are invalid."""
+    named = dict(zip(arrays, block)) if validate else None
+    if validate and _bad_scale(named, positive):
+        _refuse(arrays, positive)
     out = values(*block, out, scratch)
     if not (validate and _not_finite(out)):
-        return out, None
-    return (None, _CHECK) if _invalid(dict(zip(names, block))) else (out, _OVERFLOW)
+        return out, False
+    if _invalid(named):
+        _refuse(arrays, positive)
+    return out, True
 
 
 def _where_rare(condition, value, default):
@@ -382,8 +375,7 @@ def entropy_normal(sigma, *, validate=True):
     Printed from the derivation ``entropy-normal`` (2 operations).
     """
     params = _arrays(validate, sigma=sigma)
-    value, verdict = _blocked(_entropy_normal_values, 0, params, ("sigma",), validate)
-    return _checked(params, ("sigma",), value, verdict)
+    return _blocked(_entropy_normal_values, 0, params, ("sigma",), validate)
 
 
 def _entropy_normal_values(sigma, out, _b):
@@ -400,8 +392,7 @@ def cross_entropy_normal_normal(mu1, sigma1, mu2, sigma2, *, validate=True):
     Printed from the derivation ``cross-entropy-normal-normal`` (11 operations).
     """
     params = _arrays(validate, mu1=mu1, sigma1=sigma1, mu2=mu2, sigma2=sigma2)
-    value, verdict = _blocked(_cross_entropy_normal_normal_values, 3, params, ("sigma1", "sigma2"), validate)
-    return _checked(params, ("sigma1", "sigma2"), value, verdict)
+    return _blocked(_cross_entropy_normal_normal_values, 3, params, ("sigma1", "sigma2"), validate)
 
 
 def _cross_entropy_normal_normal_values(mu1, sigma1, mu2, sigma2, out, _b):
@@ -429,8 +420,7 @@ def kl_normal_normal(mu1, sigma1, mu2, sigma2, *, validate=True):
     Printed from the derivation ``kl-normal-normal`` (6 operations).
     """
     params = _arrays(validate, mu1=mu1, sigma1=sigma1, mu2=mu2, sigma2=sigma2)
-    value, verdict = _blocked(_kl_normal_normal_values, 14, params, ("sigma1", "sigma2"), validate)
-    return _checked(params, ("sigma1", "sigma2"), value, verdict)
+    return _blocked(_kl_normal_normal_values, 14, params, ("sigma1", "sigma2"), validate)
 
 
 def _kl_normal_normal_values(mu1, sigma1, mu2, sigma2, out, _b):
@@ -452,8 +442,7 @@ def kl_normal_std_normal(mu, sigma, *, validate=True):
     Printed from the derivation ``kl-normal-std-normal`` (4 operations).
     """
     params = _arrays(validate, mu=mu, sigma=sigma)
-    value, verdict = _blocked(_kl_normal_std_normal_values, 13, params, ("sigma",), validate)
-    return _checked(params, ("sigma",), value, verdict)
+    return _blocked(_kl_normal_std_normal_values, 13, params, ("sigma",), validate)
 
 
 def _kl_normal_std_normal_values(mu, sigma, out, _b):
@@ -472,8 +461,7 @@ def kl_diag_std_normal_logvar(mu, logvar, *, validate=True):
     Printed from the derivation ``kl-diag-normal-std-normal-logvar`` (4 operations per term).
     """
     params = _arrays(validate, mu=mu, logvar=logvar)
-    value, verdict = _summed_rows(_kl_diag_std_normal_logvar_terms, 5, params, (), validate)
-    return _checked(params, (), value, verdict)
+    return _summed_rows(_kl_diag_std_normal_logvar_terms, 5, params, (), validate)
 
 
 def _kl_diag_std_normal_logvar_terms(mu, logvar, out, _b):

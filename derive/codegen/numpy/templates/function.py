@@ -8,8 +8,7 @@ def $name($parameters, *, validate=True):
     Printed from the derivation ``$derivation`` ($ops operations).
     """
     params = _arrays(validate, $keywords)
-    value, verdict = _blocked(_${name}_values, $buffers, params, ($positive), validate)
-    return _checked(params, ($positive), value, verdict)
+    return _blocked(_${name}_values, $buffers, params, ($positive), validate)
 
 
 def _${name}_values($parameters, out, _b):

@@ -8,8 +8,7 @@ def $name($parameters, *, validate=True):
     Printed from the derivation ``$derivation`` ($ops operations per term).
     """
     params = _arrays(validate, $keywords)
-    value, verdict = _summed_rows(_${name}_terms, $buffers, params, ($positive), validate)
-    return _checked(params, ($positive), value, verdict)
+    return _summed_rows(_${name}_terms, $buffers, params, ($positive), validate)
 
 
 def _${name}_terms($parameters, out, _b):
