@@ -4,6 +4,10 @@ The derivation's last step is already the numerically stable form (``derive.engi
 checked like every step); here it is renamed, SymPy's C99 rewrites (log1p, expm1) are
 applied to anything left, constants are folded, and common subexpressions named.
 The same ``Kernel`` feeds every backend, so C and numpy print one expression.
+
+What the printers receive is checked again: the kernel's output, its temporaries substituted
+back, must equal the derivation's checked result by the same checker at the same seeded
+points (``verify``); a rewrite that changed the value raises ``UnverifiedKernel``.
 """
 from __future__ import annotations
 
@@ -11,8 +15,15 @@ import sympy as sp
 from sympy.codegen.rewriting import optimize, optims_c99
 
 from derive import derivations
+from derive.codegen import probe
 from derive.codegen.spec import Kernel, KernelSpec
 from derive.emit.printing import latex
+from derive.engine import Derivation
+from derive.engine.check import Refutation, check_step
+
+
+class UnverifiedKernel(ValueError):
+    """A kernel whose printed expression is not the derivation's checked result."""
 
 CONSTANT_DIGITS = 36
 """Digits for folded constants such as log(2π); printers round them to double."""
@@ -44,7 +55,62 @@ def _name_terms(result: sp.Expr, spec: KernelSpec, dimension: sp.Symbol) -> sp.E
     return result
 
 
+def verify(kernel: Kernel, derivation: Derivation) -> None:
+    """Check that ``kernel`` computes ``derivation``'s result: the printed output with every
+    temporary and definition substituted back, in the derivation's own symbols, against the
+    checked result (same checker, same seed)."""
+    spec = kernel.spec
+    symbols = {sp.Symbol(p.name, **({"positive": True} if p.positive else {"real": True})): p.symbol
+               for p in spec.parameters}
+    symbols |= {sp.Symbol(name): term for name, term in spec.terms}
+    if spec.terms:
+        symbols[sp.Symbol("d")] = derivation.context.dimension
+    printed = kernel.output
+    for symbol, value in reversed(kernel.temporaries):
+        printed = printed.xreplace({symbol: value})
+    printed = printed.xreplace(symbols)
+    expected = derivation.result
+    if spec.reduction == "sum":
+        printed = expected.func(printed, *expected.limits)
+    outcome = check_step(expected, printed, derivation.context, seed=derivation.name)
+    if isinstance(outcome, Refutation):
+        raise UnverifiedKernel(f"kernel {spec.name}: the printed expression is not the checked result of "
+                               f"{derivation.name} ({outcome.route} check: {outcome.detail})")
+    if not spec.reduction:
+        _probe(kernel, derivation)
+
+
+def _probe(kernel: Kernel, derivation: Derivation) -> None:
+    """The printed form, in simulated double precision, may not lose digits against the
+    checked stable form, at seeded points and where q ≈ p (``probe``)."""
+    spec = kernel.spec
+    arguments = [sp.Symbol(p.name, **({"positive": True} if p.positive else {"real": True})) for p in spec.parameters]
+    to_arguments = {p.symbol: a for p, a in zip(spec.parameters, arguments)}
+    checked = derivation.result
+    for symbol, definition in reversed(derivation.context.definitions):
+        checked = checked.xreplace({symbol: definition})
+    printed = kernel.output
+    for symbol, value in reversed(kernel.temporaries):
+        printed = printed.xreplace({symbol: value})
+    symbols = [p.symbol for p in spec.parameters]
+    models = derivation.context.models
+    pairs = [(symbols.index(a), symbols.index(b)) for a, b in zip(models[0].parameters, models[-1].parameters)
+             if len(models) > 1 and a in symbols and b in symbols]
+    worst = probe.worst_loss(checked.xreplace(to_arguments), printed, arguments, pairs, derivation.name)
+    if worst is not None:
+        error, point = worst
+        where = ", ".join(f"{a} = {x:.17g}" for a, x in zip(arguments, point))
+        raise UnverifiedKernel(f"kernel {spec.name}: the printed expression cancels where the checked stable form "
+                               f"does not (relative error {error:.2g} in double precision at {where})")
+
+
 def build(spec: KernelSpec) -> Kernel:
+    kernel = _build(spec)
+    verify(kernel, derivations.get(spec.derivation))
+    return kernel
+
+
+def _build(spec: KernelSpec) -> Kernel:
     derivation = derivations.get(spec.derivation)
     # the same assumptions as the models' symbols: SymPy caches equal symbols, and srepr would vary
     names = {p.symbol: sp.Symbol(p.name, **({"positive": True} if p.positive else {"real": True}))

@@ -23,7 +23,6 @@ def cite(derivation: Derivation, rename: dict[sp.Symbol, sp.Symbol] | None = Non
 
     def apply(expr: sp.Expr, context: Context) -> sp.Expr:
         for model in context.models:
-            model = getattr(model, "coordinate", model)
             if model.name in cited_models and cited_models[model.name] != model.parameters:
                 raise ValueError(f"{derivation.name!r} is about a different {model.name}")
         return expr.xreplace({integral: value})

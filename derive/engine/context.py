@@ -6,9 +6,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from derive.engine.special import realise_special
-from derive.models import Normal
-from derive.models.diagonal import DiagonalNormal
-from derive.models.mvn import MultivariateNormal
+from derive.models.family import Family
 
 
 @dataclass(frozen=True)
@@ -21,16 +19,25 @@ class Context:
     only lemma derivations use it, everything else reduces to the lemmas' moments.
     """
 
-    models: tuple[Normal | DiagonalNormal | MultivariateNormal, ...]
+    models: tuple[Family, ...]
     integrate_symbolically: bool = False
     lhs: str = ""
     definitions: tuple[tuple[sp.Symbol, sp.Expr], ...] = ()
     """Auxiliary symbols a stable form introduces (d = (μ₁ − μ₂)/σ₂, …), in order."""
     dimension: sp.Symbol | None = None
     """D or n for multivariate derivations: steps are checked at several concrete sizes."""
+    assumptions: tuple[tuple[sp.Symbol, sp.Set], ...] = ()
+    """Parameters beyond the families' (α of a Rényi divergence) and where they may lie."""
 
-    def model(self, placeholder: sp.FunctionClass) -> Normal | DiagonalNormal | MultivariateNormal | None:
+    def model(self, placeholder: sp.FunctionClass) -> Family | None:
         return next((m for m in self.models if m.placeholder == placeholder), None)
+
+    def domains(self) -> dict[sp.Basic, sp.Set]:
+        """Where every parameter may lie: the families' domains, then the context's own."""
+        merged: dict[sp.Basic, sp.Set] = {}
+        for m in self.models:
+            merged.update({(p.base if isinstance(p, sp.Indexed) else p): domain for p, domain in m.domains.items()})
+        return merged | dict(self.assumptions)
 
     def expand_definitions(self, expr: sp.Expr) -> sp.Expr:
         """Auxiliary symbols and special functions replaced by what they stand for."""

@@ -74,7 +74,13 @@ class DerivationBuilder:
 
     def apply(self, rule: Rule, why: str, *, optional: bool = False) -> DerivationBuilder:
         """Let ``rule`` compute the next expression; ``optional`` skips a rule with nothing to do."""
-        after = rule(self.current, self._context)
+        if rule.apply is None:
+            raise TypeError(f"rule {rule.name!r} needs the next expression written out: use to()")
+        try:
+            after = rule(self.current, self._context)
+        except Exception as error:  # noqa: BLE001 — a rule that cannot act refuses its step, by name
+            raise StepRejected(f"derivation {self._name!r}, step {len(self._steps) + 1} ({rule.name}): the rule "
+                               f"cannot be applied: {type(error).__name__}: {error}") from error
         if optional and after == self.current:
             return self
         return self.to(after, rule, why)
@@ -96,7 +102,7 @@ class DerivationBuilder:
             raise StepRejected(
                 f"derivation {self._name!r}, step {index} ({rule.name}): rejected by the {outcome.route} "
                 f"check: {outcome.detail}")
-        self._steps.append(Step(before, after, rule, why, outcome))
+        self._steps.append(Step(before, after, rule.stated_for(before, self._context), why, outcome))
         return self
 
     def build(self) -> Derivation:

@@ -18,6 +18,8 @@ import mpmath as mp
 import sympy as sp
 
 from derive.engine.context import Context
+from derive.models.family import Family, Frame, domain_of, draw
+from sympy.core.function import AppliedUndef
 
 DIGITS = 30
 """Working precision, in decimal digits."""
@@ -64,48 +66,42 @@ def _integration_variables(expr: sp.Expr) -> set[sp.Basic]:
     return {limit[0] for integral in expr.atoms(sp.Integral) for limit in integral.limits}
 
 
-def sample(exprs: tuple[sp.Expr, ...], context: Context, seed: str,
+def sample(exprs: tuple[sp.Expr, ...], context: Context, seed: str, size: int = 1,
            vectors: frozenset[str] = frozenset()) -> Values:
     """Random values for every parameter: scalars, indexed elements and matrices.
 
     Each value is drawn from a generator seeded by ``seed`` and the parameter's own name, so
     a parameter has the same value in every step of a derivation (and values are reused).
-    ``vectors`` names the column vectors (at size 1 a 1×1 matrix could be either).
+    Scalars come from their domains (the families' and the context's), matrix parameters from
+    their family (a Cholesky factor, Σ = L Lᵀ), other matrices are symmetric.  ``vectors``
+    names the column vectors (at size 1 a 1×1 matrix could be either).
     """
     def rng_for(x: sp.Basic) -> random.Random:
         shape = x.shape if isinstance(x, sp.MatrixSymbol) else ""
         return random.Random(zlib.crc32(f"{seed}:{x}:{shape}".encode()))
     bound = set().union(*(_integration_variables(e) for e in exprs))
-    coordinates = {m.coordinate_base for m in context.models if hasattr(m, "coordinate_base")}
+    bound |= {c for m in context.models for c in m.coordinates(size)}
+    domains = context.domains()
     values: Values = {}
     indexed = {x for e in exprs for x in e.atoms(sp.Indexed) if all(i.is_number for i in x.indices)}
     labels = {x.base.label for e in exprs for x in e.atoms(sp.Indexed)}
-    scalars = set().union(*(e.free_symbols for e in exprs)) - labels
+    scalars = set().union(*(e.free_symbols for e in exprs)) - labels - bound
     matrices = set().union(*(e.atoms(sp.MatrixSymbol) for e in exprs)) - bound
     for s in sorted((s for s in scalars if isinstance(s, sp.Symbol) and not s.is_integer), key=str):
-        values[s] = _scalar(rng_for(s), s.is_positive)
-    for x in sorted((x for x in indexed if x.base not in coordinates and x not in bound), key=str):
-        values[x] = _scalar(rng_for(x), x.is_positive)
-    factor_of = {m.cov.name: m.factor.name for m in context.models if hasattr(m, "factor")}
-    factors = {x: sp.MatrixSymbol(factor_of[x.name], *x.shape) for x in matrices if x.name in factor_of}
-    for x in sorted(matrices | set(factors.values()), key=str):
-        rng = rng_for(x)
-        rows, cols = x.shape
-        if x.name in vectors:
-            values[x] = sp.ImmutableMatrix([_scalar(rng, False) for _ in range(rows)])
-        elif x.name in factor_of.values():
-            values[x] = sp.ImmutableMatrix(rows, cols, lambda i, j: _scalar(rng, True) if i == j else (
-                _scalar(rng, False) / 4 if i > j else 0))
-        elif x.name not in factor_of:
-            a = sp.ImmutableMatrix(rows, cols, lambda i, j: _scalar(rng, False))
-            values[x] = (a + a.T) / 2
-    for cov, factor in factors.items():
-        values[cov] = values[factor] * values[factor].T
+        values[s] = draw(rng_for(s), domains.get(s, domain_of(s)))
+    for x in sorted((x for x in indexed if x not in bound), key=str):
+        values[x] = draw(rng_for(x), domains.get(x.base, domain_of(x)))
+    for x in sorted(matrices, key=str):
+        value = next((v for m in context.models if (v := m.sample_matrix(x, rng_for)) is not None), None)
+        if value is None:
+            rng, (rows, cols) = rng_for(x), x.shape
+            if x.name in vectors:
+                value = sp.ImmutableMatrix([draw(rng, sp.Reals) for _ in range(rows)])
+            else:
+                a = sp.ImmutableMatrix(rows, cols, lambda i, j: draw(rng, sp.Reals))
+                value = (a + a.T) / 2
+        values[x] = value
     return values
-
-
-def _scalar(rng: random.Random, positive: bool) -> sp.Float:
-    return sp.Float(mp.mpf(4) ** rng.uniform(-1, 1) if positive else mp.mpf(rng.uniform(-2, 2)), DIGITS)
 
 
 @lru_cache(maxsize=8)
@@ -128,33 +124,61 @@ def _gauss_hermite(f, centre: list[mp.mpf], factor: list[list[mp.mpf]], order: i
     return jacobian * total
 
 
-def _weight(integral: sp.Integral, context: Context):
-    """The model whose density weights ``integral`` (None for an unweighted one)."""
+def _weight(integral: sp.Integral, context: Context) -> Family | None:
+    """The family whose density weights ``integral``: a placeholder factor (or a power of one)
+    of every term; failing that, the first family over the same variable, whose frame suits an
+    integrand written out from the densities (None for an integral that involves none)."""
     var = integral.limits[0][0]
     for term in sp.Add.make_args(integral.function):
         for f in sp.Mul.make_args(term):
-            model = context.model(f.func) if isinstance(f, sp.core.function.AppliedUndef) else None
-            if model is not None and f.args == (var,):
+            base = f.base if isinstance(f, sp.Pow) else f
+            model = context.model(base.func) if isinstance(base, AppliedUndef) else None
+            if model is not None and base.args == (var,):
                 return model
-    return None
+    if isinstance(var, sp.Indexed):
+        return None
+    return next((m for m in context.models if m.variable == var), None)
 
 
-def _frame(integral: sp.Integral, context: Context, values: Values) -> tuple[list, list[list]]:
+def _frame(integral: sp.Integral, model: Family | None, values: Values, size: int) -> Frame:
     """Centre and Cholesky factor of the density that weights ``integral``."""
+    if model is None:
+        return [sp.Integer(0)], [[sp.Integer(1)]]
     var = integral.limits[0][0]
-    model = _weight(integral, context)
-    if model is not None:
-        if isinstance(var, sp.MatrixSymbol):
-            return model.frame(values, var.shape[0])
-        if isinstance(var, sp.Indexed):
-            model = model.coordinate
-            index = {model_index: var.indices[0] for model_index in (model.mean.atoms(sp.Symbol) | model.std.atoms(
-                sp.Symbol)) if model_index.is_integer}
-            mean, std = model.mean.xreplace(index), model.std.xreplace(index)
-        else:
-            mean, std = model.mean, model.std
-        return [mean.xreplace(values)], [[std.xreplace(values)]]
-    return [sp.Integer(0)], [[sp.Integer(1)]]
+    return model.frame(values, var.shape[0] if isinstance(var, sp.MatrixSymbol) else size, var)
+
+
+def _limits(integral: sp.Integral, model: Family | None) -> tuple[sp.Expr, sp.Expr]:
+    """The interval integrated over: the integral's own limits, within the weight's support."""
+    var, *bounds = integral.limits[0]
+    lo, hi = bounds if bounds else (-sp.oo, sp.oo)
+    support = model.support if model is not None and not isinstance(var, sp.MatrixSymbol) else sp.Reals
+    if isinstance(support, sp.Interval):
+        lo, hi = sp.Max(lo, support.inf), sp.Min(hi, support.sup)
+    return lo, hi
+
+
+KINKS = (sp.Abs, sp.sign, sp.Heaviside, sp.Max, sp.Min)
+
+
+def kinks(integrand: sp.Expr, var: sp.Symbol) -> list[mp.mpf]:
+    """Real points where ``integrand`` (numeric but for ``var``) has a kink or a jump: zeros of
+    the arguments of |·|, sign, Heaviside, max, min and of Piecewise conditions.  Quadrature
+    splits there: tanh-sinh converges fast on smooth pieces and slowly across a kink."""
+    candidates = [a for f in integrand.atoms(*KINKS) for a in (f.args if not isinstance(f, (sp.Max, sp.Min))
+                                                                  else [f.args[0] - b for b in f.args[1:]])]
+    for piecewise in integrand.atoms(sp.Piecewise):
+        candidates += [c.lhs - c.rhs for _, c in piecewise.args if isinstance(c, sp.core.relational.Relational)]
+    points = set()
+    for g in candidates:
+        if not g.has(var) or not g.free_symbols <= {var}:
+            continue
+        try:
+            roots = sp.Poly(g, var).nroots(n=DIGITS) if g.is_polynomial(var) else []
+        except (sp.PolynomialError, sp.polys.polyerrors.NoConvergence):
+            roots = []
+        points |= {mp.mpf(sp.re(r)) for r in roots if abs(sp.im(r)) < 1e-25}
+    return sorted(points)
 
 
 @lru_cache(maxsize=2048)
@@ -165,36 +189,60 @@ def _compiled(integrand: sp.Expr, coordinates: tuple[sp.Basic, ...], parameters:
     return sp.lambdify(names, numeric, "mpmath", cse=True)
 
 
-def _quadrature(f, centre: list[mp.mpf], factor: list[list[mp.mpf]]) -> mp.mpf:
-    """Gauss–Hermite of two orders; if they disagree, tanh-sinh (one dimension only)."""
-    orders = (12, 16) if len(centre) == 1 else (4, 6)
-    low, high = (_gauss_hermite(f, centre, factor, order) for order in orders)
-    if abs(low - high) <= TOLERANCE * 1e-3 * (1 + abs(high)):
-        return high
-    if len(centre) > 1:
-        raise ValueError(f"quadrature does not converge for a {len(centre)}-dimensional integrand")
-    value, error = mp.quad(lambda u: f(centre[0] + factor[0][0] * u) * factor[0][0], [-mp.inf, 0, mp.inf], error=True)
+def _quadrature(f, centre: list[mp.mpf], factor: list[list[mp.mpf]], limits: tuple[mp.mpf, mp.mpf] | None = None,
+                breaks: list[mp.mpf] = ()) -> mp.mpf:
+    """Gauss–Hermite of two orders over all of space, where no limit or kink forbids it; if
+    they disagree, or in one dimension over an interval, tanh-sinh split at the kinks."""
+    if limits is None and not breaks:
+        orders = (12, 16) if len(centre) == 1 else (4, 6)
+        low, high = (_gauss_hermite(f, centre, factor, order) for order in orders)
+        if abs(low - high) <= TOLERANCE * 1e-3 * (1 + abs(high)):
+            return high
+        if len(centre) > 1:
+            raise ValueError(f"quadrature does not converge for a {len(centre)}-dimensional integrand")
+    lo, hi = limits or (-mp.inf, mp.inf)
+    c, s = centre[0], factor[0][0]
+    inner = sorted({(b - c) / s for b in breaks if lo < b < hi} | ({mp.mpf(0)} if lo < c < hi else set()))
+    edges = [(lo - c) / s] + inner + [(hi - c) / s]
+    value, error = mp.quad(lambda u: f(c + s * u) * s, edges, error=True)
     if error > TOLERANCE * 1e-3 * (1 + abs(value)):
         raise ValueError(f"quadrature error estimate {mp.nstr(error, 3)} is too large for the check")
     return value
 
 
+def _number(x: sp.Basic) -> mp.mpf:
+    """A real number from a sampled value or an expression of them (√2·σ₁σ₂/…)."""
+    value = sp.N(x, DIGITS)
+    if value in (sp.oo, -sp.oo):
+        return mp.inf if value == sp.oo else -mp.inf
+    if not (value.is_number and value.is_real):
+        raise ValueError(f"{x} is not a real number at the sampled point")
+    return mp.mpf(value)
+
+
 def _integrate(integral: sp.Integral, context: Context, values: Values, size: int) -> sp.Float:
     var = integral.limits[0][0]
-    centre, factor = _frame(integral, context, values)
+    model = _weight(integral, context)
+    centre, factor = _frame(integral, model, values, size)
     integrand = instantiate(context.realise(integral.function), context, size)
     if isinstance(var, sp.MatrixSymbol):
-        coordinates = _weight(integral, context).coordinates(var.shape[0])
+        if model is None:
+            raise ValueError(f"no density over {var} to integrate against")
+        coordinates = model.coordinates(var.shape[0])
         integrand = explicit(integrand.xreplace({var: sp.ImmutableMatrix(coordinates)}).xreplace(values))
+        limits, breaks = None, []
     else:
         coordinates = [var]
+        lo, hi = (_number(b.xreplace(values)) for b in _limits(integral, model))
+        limits = None if (lo, hi) == (-mp.inf, mp.inf) else (lo, hi)
+        breaks = kinks(integrand.xreplace(values), var)
     parameters = tuple(sorted((p for p in values if not isinstance(values[p], sp.MatrixBase)
                                and integrand.has(p)), key=str))
     compiled = _compiled(integrand, tuple(coordinates), parameters)
     with mp.workdps(DIGITS):
-        arguments = [mp.mpf(values[p]) for p in parameters]
-        value = _quadrature(lambda *u: compiled(*u, *arguments), [mp.mpf(sp.Float(c, DIGITS)) for c in centre],
-                            [[mp.mpf(sp.Float(x, DIGITS)) for x in row] for row in factor])
+        arguments = [_number(values[p]) for p in parameters]
+        value = _quadrature(lambda *u: compiled(*u, *arguments), [_number(c) for c in centre],
+                            [[_number(x) for x in row] for row in factor], limits, breaks)
     return sp.Float(value, DIGITS)
 
 
@@ -233,7 +281,8 @@ def merge_integrals(expr: sp.Expr) -> sp.Expr:
 def value_at(expr: sp.Expr, context: Context, size: int, seed: str, vectors: frozenset[str]) -> mp.mpf:
     """``expr`` at the seeded point of the given size (cached: a step's 'after' is the next one's 'before')."""
     concrete = instantiate(expr, context, size)
-    values = sample((instantiate(context.realise(concrete), context, size),), context, f"{seed}:{size}", vectors)
+    values = sample((instantiate(context.realise(concrete), context, size),), context, f"{seed}:{size}", size,
+                    vectors)
     return evaluate(concrete, context, values, size)
 
 
@@ -244,8 +293,8 @@ def numeric_refutation(before: sp.Expr, after: sp.Expr, context: Context, seed: 
     for size in DIMENSIONS[:POINTS]:
         try:
             a, b = (value_at(e, context, size, seed, vectors) for e in (before, after))
-        except (TypeError, ValueError, ZeroDivisionError, OverflowError) as error:
-            # a side that is not a finite real number, or an integral that does not converge
+        except Exception as error:  # noqa: BLE001 — a side that cannot be evaluated refuses the step
+            # not a finite real number, an integral that does not converge, a model that cannot be realised
             return (f"cannot evaluate both sides as finite numbers at the seeded point '{seed}:{size}': "
                     f"{type(error).__name__} {error}")
         if not (mp.isfinite(a) and mp.isfinite(b)):

@@ -18,11 +18,20 @@ Transform = Callable[[sp.Expr, Context], sp.Expr]
 
 @dataclass(frozen=True)
 class Rule:
-    """A named rewrite: ``apply`` produces the next expression, ``statement`` is its law."""
+    """A named rewrite: ``apply`` produces the next expression, ``statement`` is its law.
+
+    ``state``, if given, words the law for the step at hand (the families it acts on)."""
 
     name: str
     statement: str
     apply: Transform | None = None
+    state: Callable[[sp.Expr, Context], str] | None = None
+
+    def stated_for(self, expr: sp.Expr, context: Context) -> Rule:
+        """This rule with its statement for a step from ``expr``."""
+        if self.state is None:
+            return self
+        return Rule(self.name, self.state(expr, context), self.apply)
 
     def __call__(self, expr: sp.Expr, context: Context) -> sp.Expr:
         if self.apply is None:
@@ -56,11 +65,25 @@ def _pull_constants(integral: sp.Integral) -> sp.Expr:
     return constant * sp.Integral(rest, *integral.limits)
 
 
+def _log_of_density(e: sp.Expr, context: Context):
+    """The family whose density ``e`` is the log of, or None."""
+    if isinstance(e, sp.log) and isinstance(e.args[0], sp.Function):
+        return context.model(e.args[0].func)
+    return None
+
+
 def _expand_log_densities(expr: sp.Expr, context: Context) -> sp.Expr:
     def expand(e: sp.Expr) -> sp.Expr:
-        model = context.model(e.args[0].func) if e.args and isinstance(e.args[0], sp.Function) else None
+        model = _log_of_density(e, context)
         return model.log_density(e.args[0].args[0]) if model else e
     return expr.replace(lambda e: isinstance(e, sp.log), expand)
+
+
+def _log_density_statements(expr: sp.Expr, context: Context) -> str:
+    """The log-density identity of each family whose log-density ``expr`` holds, once each."""
+    models = [m for e in sp.preorder_traversal(expr) if (m := _log_of_density(e, context)) is not None]
+    statements = list(dict.fromkeys(m.log_density_statement for m in models))
+    return r",\quad ".join(statements) or EXPAND_LOG_DENSITY.statement  # no family's log here: the generic law
 
 
 def _log_of_quotient(expr: sp.Expr, context: Context) -> sp.Expr:
@@ -74,8 +97,9 @@ DEFINITION = Rule("definition", r"\text{definition}")
 LOG_OF_QUOTIENT = Rule("log of a quotient", r"\log\frac{a}{b} = \log a - \log b", _log_of_quotient)
 EXPAND_LOG_DENSITY = Rule(
     "expand the log-density",
-    r"\log \mathcal{N}(z; m, s^2) = -\tfrac12\log(2\pi s^2) - \frac{(z-m)^2}{2s^2}",
+    r"\log q(z) \text{ written out by its family's formula}",
     _expand_log_densities,
+    lambda expr, context: _log_density_statements(expr, context),
 )
 LINEARITY = Rule(
     "linearity of the integral",

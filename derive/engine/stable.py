@@ -11,7 +11,7 @@ from __future__ import annotations
 import sympy as sp
 
 from derive.engine.special import ScaleTerm
-from derive.models import Normal
+from derive.models.family import FamilyBase
 
 Definitions = tuple[tuple[sp.Symbol, sp.Expr], ...]
 
@@ -33,21 +33,22 @@ def expand_scales(expr: sp.Expr) -> sp.Expr:
     return _tidy_constants(sp.expand(sp.expand_log(expr, force=True)))
 
 
-def scale_free(expr: sp.Expr, q: Normal, p: Normal) -> tuple[sp.Expr, Definitions]:
+def scale_free(expr: sp.Expr, q: FamilyBase, p: FamilyBase) -> tuple[sp.Expr, Definitions]:
     """Rewrite in d = (μ_q − μ_p)/σ_p and r = σ_q/σ_p, with ψ(σ_q, σ_p) for ½(r² − 1) − log r.
 
     Returns the stable expression and the definitions of the auxiliary symbols it keeps;
     for p = N(0, 1), d and r are μ_q and σ_q themselves and none are kept.
     """
-    e = sp.expand(sp.expand_log(expr.subs({q.mean: p.mean + p.std * d, q.std: p.std * r}, simultaneous=True),
-                                force=True))
+    (q_location, q_scale), (p_location, p_scale) = q.location_scale(), p.location_scale()
+    e = sp.expand(sp.expand_log(expr.subs({q_location: p_location + p_scale * d, q_scale: p_scale * r},
+                                          simultaneous=True), force=True))
     core = sp.expand(ScaleTerm.definition(r, sp.Integer(1)))
     rest = sp.expand(e - core)
     if not rest.has(r):
-        e = sp.Add(*sp.Add.make_args(rest), ScaleTerm(q.std, p.std), evaluate=False)
-    standard = p.mean == 0 and p.std == 1
+        e = sp.Add(*sp.Add.make_args(rest), ScaleTerm(q_scale, p_scale), evaluate=False)
+    standard = p_location == 0 and p_scale == 1
     definitions = tuple((symbol, value) for symbol, value in
-                        ((d, (q.mean - p.mean) / p.std), (r, q.std / p.std)) if e.has(symbol))
+                        ((d, (q_location - p_location) / p_scale), (r, q_scale / p_scale)) if e.has(symbol))
     if standard:
         return _tidy_constants(e.xreplace(dict(definitions))), ()
     return _tidy_constants(e), definitions

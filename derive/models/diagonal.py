@@ -10,8 +10,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from derive.models.placeholder import Placeholder
-
+from derive.models.family import FamilyBase, Frame, Values
 from derive.models.normal import Normal
 
 D = sp.Symbol("D", integer=True, positive=True)
@@ -24,7 +23,7 @@ z_coordinates = sp.IndexedBase("z", real=True)
 
 
 @dataclass(frozen=True)
-class DiagonalNormal(Placeholder):
+class DiagonalNormal(FamilyBase):
     """N(mean, diag(std²)) with ``mean``, ``std`` expressions in the index ``d``."""
 
     name: str
@@ -53,15 +52,32 @@ class DiagonalNormal(Placeholder):
         index = x.indices[0]
         return self.coordinate.log_density(x).xreplace({d: index})
 
-    def frame(self, values: dict, n: int) -> tuple[list, list[list]]:
-        """Centre and (diagonal) Cholesky factor of the joint density at a concrete D = n."""
+    log_density_statement = Normal.log_density_statement
+
+    @property
+    def parameters(self) -> tuple[sp.Expr, ...]:
+        return (self.mean, self.std)
+
+    @property
+    def domains(self) -> dict[sp.Basic, sp.Set]:
+        return self.coordinate.domains
+
+    def frame(self, values: Values, n: int, variable: sp.Basic) -> Frame:
+        """Centre and (diagonal) Cholesky factor of the joint density at a concrete D = n, or
+        of the coordinate density for one z_k."""
+        if isinstance(variable, sp.Indexed):
+            return self._at_index(variable).frame(values, 1, variable)
         means = [self.mean.xreplace({d: k}).xreplace(values) for k in range(1, n + 1)]
         stds = [self.std.xreplace({d: k}).xreplace(values) for k in range(1, n + 1)]
         return means, [[stds[i] if i == j else 0 for j in range(n)] for i in range(n)]
 
-    @property
-    def coordinate_base(self) -> sp.IndexedBase:
-        return z_coordinates
+    def moment(self, variable: sp.Basic, power: int) -> sp.Expr | None:
+        return self._at_index(variable).moment(variable, power) if isinstance(variable, sp.Indexed) else None
+
+    def _at_index(self, coordinate: sp.Indexed) -> Normal:
+        """q_k = N(mean_k, std_k²) for the coordinate z_k."""
+        index = {d: coordinate.indices[0]}
+        return Normal(self.name, self.mean.xreplace(index), self.std.xreplace(index))
 
     def coordinates(self, n: int) -> list[sp.Expr]:
         return [z_coordinates[k] for k in range(1, n + 1)]

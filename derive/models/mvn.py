@@ -5,11 +5,13 @@ are written in L.  The checker samples L and builds Σ from it, so both agree.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from random import Random
 
 import sympy as sp
 
-from derive.models.placeholder import Placeholder
+from derive.models.family import FamilyBase, Frame, Values, domain_of, draw
 from sympy.matrices.expressions.matexpr import MatrixElement
 
 n = sp.Symbol("n", integer=True, positive=True)
@@ -23,7 +25,7 @@ def scalar(matrix_1x1: sp.MatrixExpr) -> sp.Expr:
 
 
 @dataclass(frozen=True)
-class MultivariateNormal(Placeholder):
+class MultivariateNormal(FamilyBase):
     name: str
     mean: sp.MatrixSymbol
     cov: sp.MatrixSymbol
@@ -49,10 +51,34 @@ class MultivariateNormal(Placeholder):
         return sp.exp(-self.quadratic_form(x, self.mean, self.cov.I) / 2) / sp.sqrt(
             sp.Determinant(2 * sp.pi * self.cov))
 
-    def frame(self, values: dict, size: int) -> tuple[list, list[list]]:
+    log_density_statement = (r"\log \mathcal{N}(z; m, S) = -\tfrac12\log\det(2\pi S) "
+                             r"- \tfrac12 (z-m)^T S^{-1} (z-m)")
+
+    @property
+    def domains(self) -> dict[sp.Basic, sp.Set]:
+        return {}
+
+    @property
+    def support(self) -> sp.Set:
+        return sp.Reals**n
+
+    def frame(self, values: Values, size: int, variable: sp.Basic) -> Frame:
         mean = values[sp.MatrixSymbol(self.mean.name, size, 1)]
-        factor = values[sp.MatrixSymbol(self.factor.name, size, size)]
+        factor = values.get(sp.MatrixSymbol(self.factor.name, size, size))
+        if factor is None:
+            factor = values[sp.MatrixSymbol(self.cov.name, size, size)].cholesky(hermitian=False)
         return list(mean), [list(factor.row(i)) for i in range(size)]
+
+    def sample_matrix(self, symbol: sp.MatrixSymbol, rng_for: Callable[[sp.Basic], Random]) -> sp.Matrix | None:
+        """A lower-triangular factor with a positive diagonal, and Σ = L Lᵀ from the same draw."""
+        if symbol.name == self.cov.name:
+            factor = self.sample_matrix(sp.MatrixSymbol(self.factor.name, *symbol.shape), rng_for)
+            return factor * factor.T
+        if symbol.name != self.factor.name:
+            return None
+        rng, (rows, cols) = rng_for(symbol), symbol.shape
+        return sp.ImmutableMatrix(rows, cols, lambda i, j: draw(rng, sp.Interval.open(0, sp.oo)) if i == j else (
+            draw(rng, sp.Reals) / 4 if i > j else 0))
 
     def coordinates(self, size: int) -> list[sp.Symbol]:
         return [sp.Symbol(f"z_{i}", real=True) for i in range(size)]

@@ -10,14 +10,14 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from derive.models.placeholder import Placeholder
+from derive.models.family import FamilyBase, Values
 
 z = sp.Symbol("z", real=True)
 """The integration variable shared by every univariate derivation."""
 
 
 @dataclass(frozen=True)
-class Normal(Placeholder):
+class Normal(FamilyBase):
     """N(mean, std²) with a placeholder name (``q``, ``p``, …) used in write-ups."""
 
     name: str
@@ -35,12 +35,24 @@ class Normal(Placeholder):
         """log q(x) = -½ log(2πσ²) - (x - μ)²/(2σ²), kept in the textbook shape."""
         return -sp.log(2 * sp.pi * self.std**2) / 2 - (x - self.mean) ** 2 / (2 * self.std**2)
 
+    log_density_statement = r"\log \mathcal{N}(z; m, s^2) = -\tfrac12\log(2\pi s^2) - \frac{(z-m)^2}{2s^2}"
+
     @property
     def parameters(self) -> tuple[sp.Expr, ...]:
         return (self.mean, self.std)
 
     def realise_at(self, x: sp.Expr) -> sp.Expr:
         return self.density(x)
+
+    def location_scale(self) -> tuple[sp.Expr, sp.Expr]:
+        return self.mean, self.std
+
+    def moment(self, variable: sp.Basic, power: int) -> sp.Expr | None:
+        """∫ q = 1, E[z] = μ, E[z²] = μ² + σ²: the published moment lemmas."""
+        return (sp.Integer(1), self.mean, self.mean**2 + self.std**2)[power] if power <= 2 else None
+
+    def coordinates(self, size: int) -> list[sp.Basic]:
+        return [self.variable]
 
     @property
     def text(self) -> str:

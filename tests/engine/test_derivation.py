@@ -107,5 +107,7 @@ class TestBuiltDerivations:
 
     def test_each_step_keeps_its_rule_and_reason(self):
         d = derive.get("entropy-normal")
-        assert d.steps[0].rule is EXPAND_LOG_DENSITY
+        # the rule, stated for the family it acts on (a normal here)
+        assert d.steps[0].rule.name == EXPAND_LOG_DENSITY.name and d.steps[0].rule.apply is EXPAND_LOG_DENSITY.apply
+        assert d.steps[0].rule.statement == r"\log \mathcal{N}(z; m, s^2) = -\tfrac12\log(2\pi s^2) - \frac{(z-m)^2}{2s^2}"
         assert d.steps[0].why == d.lines[1][2]
