@@ -67,6 +67,13 @@ def established_positive_definite(matrix: sp.MatrixExpr, given: Iterable[Conditi
     return all(sp.ask(predicate(matrix), facts) is True for predicate in (sp.Q.symmetric, sp.Q.positive_definite))
 
 
+def _symmetric(expr: sp.Expr, given: tuple[Condition, ...]) -> sp.Expr:
+    """Xᵀ -> X for every matrix X stated symmetric (Q.symmetric(X) in ``given``)."""
+    symmetric = [c.arguments[0] for c in given if isinstance(c, sp.assumptions.AppliedPredicate)
+                 and c.function == sp.Q.symmetric]
+    return expr.xreplace({sp.Transpose(x): x for x in symmetric})
+
+
 def _latex_condition(condition: Condition) -> str:
     """Q.positive(x) as x > 0, Q.positive_definite(A) as A ≻ 0, Q.symmetric(A) as A = Aᵀ."""
     (argument,) = condition.arguments
@@ -76,7 +83,8 @@ def _latex_condition(condition: Condition) -> str:
 
 
 def _with_conditions(law: str, requirement: str, given: tuple[Condition, ...]) -> str:
-    stated = "".join(rf",\ {_latex_condition(c)}" for c in given)
+    separator = r",\ "
+    stated = r";\ \text{given } " + separator.join(_latex_condition(c) for c in given) if given else ""
     return rf"{law} \quad ({requirement}{stated})"
 
 
@@ -363,10 +371,13 @@ def gaussian_integral_matrix_value(integral: sp.Integral, given: tuple[Condition
     if parts is None:
         return integral
     matrix, b, k = parts
+    matrix = _symmetric(matrix, given).doit()
     if not established_positive_definite(matrix, given):
         return integral
-    exponent = k + (scalar(b.T * matrix.I * b) / 2 if b is not None else 0)
-    return constant * (2 * sp.pi) ** (var.shape[0] / 2) / sp.sqrt(sp.Determinant(matrix)) * sp.exp(exponent)
+    if b is not None:
+        b = _symmetric(b, given).doit()
+        k += _symmetric(scalar((b.T * matrix.I * b).doit()), given) / 2
+    return constant * (2 * sp.pi) ** (var.shape[0] / 2) / sp.sqrt(sp.Determinant(matrix)) * sp.exp(k)
 
 
 def gaussian_integral_matrix(given: Iterable[Condition] = ()) -> Rule:
