@@ -21,7 +21,7 @@ from sympy.matrices.expressions.matexpr import MatrixElement
 
 from derive.engine.context import Context
 from derive.engine.rules import Rule
-from derive.models.mvn import scalar
+from derive.models.mvn import MultivariateNormal, scalar
 from derive.models.normal import Normal
 
 Condition = sp.logic.boolalg.Boolean
@@ -58,13 +58,23 @@ def _positive_factor(f: sp.Expr, given: tuple[Condition, ...]) -> bool:
               and c.function == sp.Q.positive]
     if sp.expand(f) in stated:
         return True
-    return bool(given) and sp.ask(sp.Q.positive(f), sp.And(*given)) is True
+    return bool(given) and _ask(sp.Q.positive(f), given)
 
 
 def established_positive_definite(matrix: sp.MatrixExpr, given: Iterable[Condition] = ()) -> bool:
     """True when ``matrix`` is symmetric and positive definite by the ``given`` conditions (sp.ask)."""
-    facts = sp.And(*given)
-    return all(sp.ask(predicate(matrix), facts) is True for predicate in (sp.Q.symmetric, sp.Q.positive_definite))
+    given = tuple(given)
+    return all(predicate(matrix) in given or _ask(predicate(matrix), given)
+               for predicate in (sp.Q.symmetric, sp.Q.positive_definite))
+
+
+def _ask(proposition: Condition, given: tuple[Condition, ...]) -> bool:
+    """sp.ask(...) is True; SymPy 1.14's matrix handlers raise TypeError on a scalar factor of unknown
+    sign (``factor > 0`` in the MatMul handler): that is "not established" too."""
+    try:
+        return sp.ask(proposition, sp.And(*given)) is True
+    except TypeError:
+        return False
 
 
 def _symmetric(expr: sp.Expr, given: tuple[Condition, ...]) -> sp.Expr:
@@ -262,11 +272,11 @@ def gaussian_integral(given: Iterable[Condition] = ()) -> Rule:
 # 5. A product of powers of normal densities
 
 
-def _normal_power(factor: sp.Expr, var: sp.Symbol, context: Context) -> tuple[Normal, sp.Expr] | None:
-    """(model, α) for a factor q(z)^α (α free of z) of a normal model of the context, else None."""
+def _normal_power(factor: sp.Expr, var: sp.Basic, context: Context, family: type = Normal):
+    """(model, α) for a factor q(z)^α (α free of z) of a model of ``family`` in the context, else None."""
     base, power = factor.as_base_exp()
     model = context.model(base.func) if isinstance(base, sp.core.function.AppliedUndef) else None
-    if isinstance(model, Normal) and base.args == (var,) and not power.has(var):
+    if isinstance(model, family) and base.args == (var,) and not power.has(var):
         return model, power
     return None
 
@@ -297,7 +307,7 @@ def product_of_gaussian_powers_in(integral: sp.Integral, context: Context,
         return integral
     factors = sp.Mul.make_args(integral.function)
     powers = {f: _normal_power(f, var, context) for f in factors}
-    matched = [p for p in powers.values() if p is not None]
+    matched = sorted((p for p in powers.values() if p is not None), key=lambda p: context.models.index(p[0]))
     models = [model for model, _ in matched]
     if not matched or len(set(models)) != len(models) or matched == [(models[0], 1)]:
         return integral  # no density, one density twice, or a lone q(z) (already a normal)
@@ -359,15 +369,42 @@ def _matrix_terms(exponent: sp.Expr, var: sp.MatrixSymbol):
     return sp.MatAdd(*quadratic).doit(), b, sp.Add(*constant)
 
 
+def covariance_facts(context: Context) -> tuple[Condition, ...]:
+    """What the multivariate models of ``context`` are built on: each Σ symmetric positive definite."""
+    return tuple(predicate(m.cov) for m in context.models if isinstance(m, MultivariateNormal)
+                 for predicate in (sp.Q.symmetric, sp.Q.positive_definite))
+
+
+def matrix_completed_square(exponent: sp.Expr, var: sp.MatrixSymbol) -> tuple[sp.MatrixExpr, sp.Expr] | None:
+    """(A, k) when the exponent is written −½(z − m)ᵀA(z − m) + k (A, m, k free of z), else None."""
+    with_var = [t for t in sp.Add.make_args(exponent) if t.has(var)]
+    if len(with_var) != 1:
+        return None
+    (term,) = with_var
+    coefficient, element = term.as_independent(var, as_Add=False)
+    if not (isinstance(element, MatrixElement) and element.parent.shape == (1, 1)
+            and isinstance(element.parent, sp.MatMul)):
+        return None
+    c, matrices = element.parent.as_coeff_matrices()
+    if len(matrices) < 3:
+        return None
+    left, middle, right = matrices[0], sp.MatMul(*matrices[1:-1]), matrices[-1]
+    if left != right.T or middle.has(var) or sp.MatAdd(var, -right).doit().has(var):
+        return None
+    return -2 * coefficient * c * middle, exponent - term
+
+
 def gaussian_integral_matrix_value(integral: sp.Integral, given: tuple[Condition, ...] = ()) -> sp.Expr:
-    """∫_{ℝⁿ} C e^{−½ zᵀAz + bᵀz + k} dz -> C (2π)^{n/2} det(A)^{−1/2} e^{½ bᵀA⁻¹b + k}, A ≻ 0 symmetric."""
+    """∫_{ℝⁿ} C e^{−½ zᵀAz + bᵀz + k} dz -> C (2π)^{n/2} det(A)^{−1/2} e^{½ bᵀA⁻¹b + k}, A ≻ 0 symmetric;
+    with the square completed, ∫_{ℝⁿ} C e^{−½ (z − m)ᵀA(z − m) + k} dz -> C (2π)^{n/2} det(A)^{−1/2} e^k."""
     var = _whole_space_vector(integral)
     if var is None:
         return integral
     constant, rest = integral.function.as_independent(var, as_Add=False)
     if not isinstance(rest, sp.exp):
         return integral
-    parts = _matrix_terms(rest.args[0], var)
+    completed = matrix_completed_square(rest.args[0], var)
+    parts = (*completed[:1], None, completed[1]) if completed else _matrix_terms(rest.args[0], var)
     if parts is None:
         return integral
     matrix, b, k = parts
@@ -376,18 +413,77 @@ def gaussian_integral_matrix_value(integral: sp.Integral, given: tuple[Condition
         return integral
     if b is not None:
         b = _symmetric(b, given).doit()
-        k += _symmetric(scalar((b.T * matrix.I * b).doit()), given) / 2
+        k += scalar((b.T * matrix.I * b).doit()) / 2
+    k = _symmetric(k, given)
     return constant * (2 * sp.pi) ** (var.shape[0] / 2) / sp.sqrt(sp.Determinant(matrix)) * sp.exp(k)
 
 
 def gaussian_integral_matrix(given: Iterable[Condition] = ()) -> Rule:
     """The rule ∫ e^{−½zᵀAz + bᵀz} dz = (2π)^{n/2} det(A)^{−1/2} e^{½bᵀA⁻¹b}, for A symmetric positive
-    definite by ``given`` (e.g. ``sp.Q.symmetric(A)``, ``sp.Q.positive_definite(A)``)."""
+    definite by ``given`` (e.g. ``sp.Q.symmetric(A)``, ``sp.Q.positive_definite(A)``) or by the
+    context's models (every covariance Σ is)."""
     given = tuple(given)
     law = (r"\int_{\mathbb{R}^n} C\,e^{-\frac12 z^T A z + b^T z + k}\,dz = "
-           r"C\,(2\pi)^{n/2} \det(A)^{-1/2}\, e^{\frac12 b^T A^{-1} b + k}")
+           r"C\,(2\pi)^{n/2} \det(A)^{-1/2}\, e^{\frac12 b^T A^{-1} b + k},\ "
+           r"\int_{\mathbb{R}^n} C\,e^{-\frac12 (z-m)^T A (z-m) + k}\,dz = C\,(2\pi)^{n/2} \det(A)^{-1/2}\, e^{k}")
     return Rule("Gaussian integral over R^n", _with_conditions(law, r"A = A^T \succ 0", given),
-                _each_integral(lambda integral, _: gaussian_integral_matrix_value(integral, given)))
+                _each_integral(lambda integral, context: gaussian_integral_matrix_value(
+                    integral, given + covariance_facts(context))))
+
+
+# ---------------------------------------------------------------------------------------------
+# 7. A product of powers of multivariate normal densities
+
+
+def mvn_product(powers: list[tuple[MultivariateNormal, sp.Expr]]) -> tuple[sp.Expr, sp.MatrixExpr, sp.MatrixExpr]:
+    """(C, m, Λ) with q(z)^α p(z)^β = C · N(z; m, Λ⁻¹) for q = N(μ₁, Σ₁), p = N(μ₂, Σ₂) (or q alone).
+
+    Λ = αΣ₁⁻¹ + βΣ₂⁻¹,  m = Λ⁻¹(αΣ₁⁻¹μ₁ + βΣ₂⁻¹μ₂),
+    C = det(2πΣ₁)^{−α/2} det(2πΣ₂)^{−β/2} det(2πΛ⁻¹)^{1/2} exp(−½αβ(μ₁ − μ₂)ᵀΣ₁⁻¹Λ⁻¹Σ₂⁻¹(μ₁ − μ₂)).
+    """
+    precision = sp.MatAdd(*(alpha * m.cov.I for m, alpha in powers))
+    centre = precision.I * sp.MatAdd(*(alpha * m.cov.I * m.mean for m, alpha in powers))
+    constant = sp.Mul(*(sp.Determinant(2 * sp.pi * m.cov) ** (-alpha / 2) for m, alpha in powers)) * sp.sqrt(
+        sp.Determinant(2 * sp.pi * precision.I))
+    if len(powers) == 2:
+        (first, a), (second, b) = powers
+        offset = first.mean - second.mean
+        constant *= sp.exp(-a * b * scalar(offset.T * first.cov.I * precision.I * second.cov.I * offset) / 2)
+    return constant, centre, precision
+
+
+def product_of_gaussian_powers_matrix_in(integral: sp.Integral, context: Context,
+                                         given: tuple[Condition, ...] = ()) -> sp.Expr:
+    """∫ q(z)^α p(z)^β g(z) dz -> ∫ C N(z; m, Λ⁻¹) g(z) dz over ℝⁿ, written out (needs Λ ≻ 0)."""
+    var = _whole_space_vector(integral)
+    if var is None:
+        return integral
+    factors = sp.Mul.make_args(integral.function)
+    powers = {f: _normal_power(f, var, context, MultivariateNormal) for f in factors}
+    matched = sorted((p for p in powers.values() if p is not None), key=lambda p: context.models.index(p[0]))
+    models = [model for model, _ in matched]
+    if not matched or len(matched) > 2 or len(set(models)) != len(models) or matched == [(models[0], 1)]:
+        return integral
+    constant, centre, precision = mvn_product(matched)
+    if not established_positive_definite(precision, given + covariance_facts(context)):
+        return integral
+    normal = sp.exp(-scalar((var - centre).T * precision * (var - centre)) / 2) / sp.sqrt(
+        sp.Determinant(2 * sp.pi * precision.I))
+    rest = sp.Mul(*(f for f in factors if powers[f] is None))
+    return sp.Integral(constant * normal * rest, *integral.limits)
+
+
+def product_of_gaussian_powers_matrix(given: Iterable[Condition] = ()) -> Rule:
+    """The rule q^α p^β = C · N(z; m, Λ⁻¹) over ℝⁿ, applying where Λ = αΣ₁⁻¹ + βΣ₂⁻¹ ≻ 0 is established."""
+    given = tuple(given)
+    law = (r"q(z)^{\alpha} p(z)^{\beta} = C\,\mathcal{N}(z; m, \Lambda^{-1}),\ "
+           r"\Lambda = \alpha\Sigma_1^{-1} + \beta\Sigma_2^{-1},\ "
+           r"m = \Lambda^{-1}(\alpha\Sigma_1^{-1}\mu_1 + \beta\Sigma_2^{-1}\mu_2),\ "
+           r"C = \frac{\det(2\pi\Lambda^{-1})^{1/2}}{\det(2\pi\Sigma_1)^{\alpha/2}\det(2\pi\Sigma_2)^{\beta/2}}"
+           r"\exp\Big(-\tfrac{\alpha\beta}{2}(\mu_1-\mu_2)^T\Sigma_1^{-1}\Lambda^{-1}\Sigma_2^{-1}(\mu_1-\mu_2)\Big)")
+    return Rule("product of Gaussian powers over R^n", _with_conditions(law, r"\Lambda = \Lambda^T \succ 0", given),
+                _each_integral(lambda integral, context: product_of_gaussian_powers_matrix_in(
+                    integral, context, given)))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -399,7 +495,7 @@ WRITE_OUT_DENSITIES = Rule(
     _each_integral(write_out_densities))
 COMBINE_EXPONENTIALS = Rule(
     "combine the exponentials",
-    r"c\,(e^{x})^{k} e^{y} = c\,e^{kx + y} \quad (x, y, k \text{ real})",
+    r"(c\,e^{x})^{k} e^{y} = c^{k} e^{kx + y} \quad (c > 0 \text{ or } k \in \mathbb{Z};\ x, y, k \text{ real})",
     _each_integral(combine_exponentials))
 COMPLETE_THE_SQUARE = Rule(
     "complete the square",
@@ -408,5 +504,6 @@ COMPLETE_THE_SQUARE = Rule(
 GAUSSIAN_INTEGRAL = gaussian_integral()
 PRODUCT_OF_GAUSSIAN_POWERS = product_of_gaussian_powers()
 GAUSSIAN_INTEGRAL_MATRIX = gaussian_integral_matrix()
-"""Applies only with A stated symmetric positive definite: use ``gaussian_integral_matrix(given)``,
-as SymPy's MatrixSymbol carries no assumptions of its own."""
+"""Applies where A is a covariance of the context's models (or its inverse, or a positive combination);
+for any other A state it: ``gaussian_integral_matrix(given)``, as a MatrixSymbol carries no assumptions."""
+PRODUCT_OF_GAUSSIAN_POWERS_MATRIX = product_of_gaussian_powers_matrix()

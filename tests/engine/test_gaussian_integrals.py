@@ -19,10 +19,11 @@ from scipy import integrate as scipy_integrate
 from derive.engine import Context, DerivationBuilder
 from derive.engine.gaussian_integrals import (
     COMBINE_EXPONENTIALS, COMPLETE_THE_SQUARE, GAUSSIAN_INTEGRAL, GAUSSIAN_INTEGRAL_MATRIX,
-    PRODUCT_OF_GAUSSIAN_POWERS, WRITE_OUT_DENSITIES, as_exponential, completed_square, established_positive,
-    established_positive_definite, gaussian_integral, gaussian_integral_matrix, product_of_gaussian_powers)
+    PRODUCT_OF_GAUSSIAN_POWERS, PRODUCT_OF_GAUSSIAN_POWERS_MATRIX, WRITE_OUT_DENSITIES, as_exponential,
+    completed_square, established_positive, established_positive_definite, gaussian_integral, gaussian_integral_matrix, product_of_gaussian_powers,
+    product_of_gaussian_powers_matrix)
 from derive.models import normal_1, normal_2
-from derive.models.mvn import mvn_single, n, scalar, z_vector
+from derive.models.mvn import mvn_1, mvn_2, mvn_single, n, scalar, z_vector
 from tests.helpers import density, mu1, mu2, sigma1, sigma2, z
 
 R = (z, -sp.oo, sp.oo)
@@ -83,7 +84,8 @@ def same_value(before: sp.Expr, after: sp.Expr, point: dict) -> bool:
 
 def exact_integral(expr: sp.Expr, point: dict) -> sp.Expr:
     """Every integral done by SymPy's ``integrate`` (at rational points, where it finishes)."""
-    return textbook(expr).xreplace(point).replace(lambda e: isinstance(e, sp.Integral), lambda i: sp.integrate(i.function, *i.limits))
+    return textbook(expr).xreplace(point).replace(lambda e: isinstance(e, sp.Integral),
+                                                  lambda i: sp.integrate(i.function, *i.limits))
 
 
 RATIONAL_POINT = {mu1: sp.Rational(1, 3), mu2: sp.Integer(-1), sigma1: sp.Rational(3, 2), sigma2: sp.Rational(1, 2)}
@@ -252,8 +254,8 @@ class TestEstablishedPositive:
 # --- 5. a product of powers of normal densities -----------------------------------------------------------
 
 class TestProductOfGaussianPowers:
-    @pytest.mark.parametrize("exponents", [(HALF, HALF), (alpha, beta), (alpha, 1 - alpha), (sp.Integer(1), sp.Integer(2)),
-                                           (sp.Rational(3, 2), sp.Integer(1))])
+    @pytest.mark.parametrize("exponents", [(HALF, HALF), (alpha, beta), (alpha, 1 - alpha),
+                                           (sp.Integer(1), sp.Integer(2)), (sp.Rational(3, 2), sp.Integer(1))])
     def test_constant_is_the_integral(self, exponents):
         # ∫ q^α p^β = C ∫ N(z; m, s²) = C: quadrature of the left side checks the closed-form C.
         first, second = exponents
@@ -314,8 +316,7 @@ class TestGaussianIntegralMatrix:
     def concrete(self, expr: sp.Expr) -> float:
         """At n = 2, A = A2, b = b2: a number."""
         A, b = sp.MatrixSymbol("A", 2, 2), sp.MatrixSymbol("b", 2, 1)
-        return float(expr.xreplace({self.n: 2}).xreplace({A: sp.ImmutableMatrix(self.A2),
-                                                          b: sp.ImmutableMatrix(self.b2)}).doit())
+        return at_size_2(expr, {A: sp.ImmutableMatrix(self.A2), b: sp.ImmutableMatrix(self.b2)})
 
     def test_against_scipy_dblquad(self):
         after = gaussian_integral_matrix(self.SPD)(self.integral(), Context(()))
@@ -335,12 +336,11 @@ class TestGaussianIntegralMatrix:
         q_n = mvn_single()
         context = Context((q_n,))
         written = WRITE_OUT_DENSITIES(sp.Integral(q_n.at(), self.z_vector), context)
-        rule = gaussian_integral_matrix((sp.Q.symmetric(q_n.cov), sp.Q.positive_definite(q_n.cov)))
-        after = rule(written, context)
+        after = GAUSSIAN_INTEGRAL_MATRIX(written, context)  # Σ is symmetric positive definite by the model
         assert not after.has(sp.Integral)
         covariance = sp.ImmutableMatrix([[2, sp.Rational(1, 2)], [sp.Rational(1, 2), 1]])
         concrete = after.xreplace({self.n: 2}).xreplace({sp.MatrixSymbol("Sigma", 2, 2): covariance})
-        assert sp.simplify(concrete.doit()) == 1
+        assert sp.simplify(explicit(concrete)) == 1
 
     def test_refuses(self):
         assert GAUSSIAN_INTEGRAL_MATRIX(self.integral(), Context(())) == self.integral()  # A ≻ 0 not stated
@@ -350,6 +350,81 @@ class TestGaussianIntegralMatrix:
         assert gaussian_integral_matrix(self.SPD)(only_linear, Context(())) == only_linear
         flipped = sp.Integral(sp.exp(scalar(self.z_vector.T * self.A * self.z_vector) / 2), self.z_vector)
         assert gaussian_integral_matrix(self.SPD)(flipped, Context(())) == flipped  # −A is not positive definite
+
+
+# --- 7. a product of powers of multivariate normal densities ----------------------------------------------
+
+SIGMA_1 = np.array([[1.3, 0.4], [0.4, 0.8]])
+SIGMA_2 = np.array([[0.6, -0.2], [-0.2, 1.5]])
+MU_1, MU_2 = np.array([0.3, -0.7]), np.array([-1.1, 0.5])
+MVN_VALUES = {sp.MatrixSymbol("Sigma_1", 2, 2): sp.ImmutableMatrix(SIGMA_1),
+              sp.MatrixSymbol("Sigma_2", 2, 2): sp.ImmutableMatrix(SIGMA_2),
+              sp.MatrixSymbol("mu_1", 2, 1): sp.ImmutableMatrix(MU_1),
+              sp.MatrixSymbol("mu_2", 2, 1): sp.ImmutableMatrix(MU_2)}
+
+
+def explicit(expr: sp.Expr) -> sp.Expr:
+    """Matrix expressions of explicit matrices evaluated (one ``doit`` can leave a det unevaluated)."""
+    for _ in range(4):
+        expr = expr.doit()
+    return expr
+
+
+def at_size_2(expr: sp.Expr, values: dict, z_value: np.ndarray | None = None) -> float:
+    """``expr`` at n = 2 with the matrix symbols given ``values`` (and z, if given): a float."""
+    concrete = expr.xreplace({n: 2}).xreplace(values)
+    if z_value is not None:
+        concrete = concrete.xreplace({sp.MatrixSymbol("z", 2, 1): sp.ImmutableMatrix(z_value)})
+    return float(sp.N(explicit(concrete)))
+
+
+def mvn_density(x: np.ndarray, mean: np.ndarray, cov: np.ndarray) -> float:
+    """N(x; μ, Σ) = exp(−½(x − μ)ᵀΣ⁻¹(x − μ)) / √det(2πΣ), typed from the textbook."""
+    d = x - mean
+    return float(np.exp(-d @ np.linalg.solve(cov, d) / 2) / np.sqrt(np.linalg.det(2 * np.pi * cov)))
+
+
+class TestProductOfGaussianPowersMatrix:
+    q, p = mvn_1(), mvn_2()
+    context = Context((q, p), dimension=n)
+    a, b = sp.Rational(1, 3), sp.Rational(5, 4)
+
+    def product(self):
+        return sp.Integral(self.q.at() ** self.a * self.p.at() ** self.b, z_vector)
+
+    def test_pointwise(self):
+        after = PRODUCT_OF_GAUSSIAN_POWERS_MATRIX(self.product(), self.context)
+        assert after != self.product() and not after.has(self.q.placeholder, self.p.placeholder)
+        rng = np.random.default_rng(7)
+        for x in rng.uniform(-2, 2, size=(3, 2)):
+            expected = mvn_density(x, MU_1, SIGMA_1) ** float(self.a) * mvn_density(x, MU_2, SIGMA_2) ** float(self.b)
+            assert at_size_2(after.function, MVN_VALUES, x) == pytest.approx(expected, rel=1e-12)
+
+    def test_integral_against_scipy_dblquad(self):
+        after = GAUSSIAN_INTEGRAL_MATRIX(PRODUCT_OF_GAUSSIAN_POWERS_MATRIX(self.product(), self.context), self.context)
+        assert not after.has(sp.Integral)
+
+        def integrand(y, x):
+            v = np.array([x, y])
+            return mvn_density(v, MU_1, SIGMA_1) ** float(self.a) * mvn_density(v, MU_2, SIGMA_2) ** float(self.b)
+        expected, error = scipy_integrate.dblquad(integrand, -np.inf, np.inf, -np.inf, np.inf, epsabs=1e-13,
+                                                  epsrel=1e-12)
+        assert error < 1e-10
+        assert at_size_2(after, MVN_VALUES) == pytest.approx(expected, rel=1e-10)
+
+    def test_refuses_unless_stated(self):
+        # Λ = αΣ₁⁻¹ + (1 − α)Σ₂⁻¹ is not positive definite for every α > 1: refused until stated.
+        before = sp.Integral(self.q.at() ** alpha * self.p.at() ** (1 - alpha), z_vector)
+        assert PRODUCT_OF_GAUSSIAN_POWERS_MATRIX(before, self.context) == before
+        precision = alpha * self.q.cov.I + (1 - alpha) * self.p.cov.I
+        rule = product_of_gaussian_powers_matrix([sp.Q.symmetric(precision), sp.Q.positive_definite(precision)])
+        assert rule(before, self.context) != before
+        point = {alpha: sp.Rational(3, 2)}  # Λ = 1.5Σ₁⁻¹ − 0.5Σ₂⁻¹ is positive definite for these Σ
+        assert np.all(np.linalg.eigvalsh(1.5 * np.linalg.inv(SIGMA_1) - 0.5 * np.linalg.inv(SIGMA_2)) > 0)
+        x = np.array([0.4, -0.3])
+        expected = mvn_density(x, MU_1, SIGMA_1) ** 1.5 * mvn_density(x, MU_2, SIGMA_2) ** -0.5
+        assert at_size_2(rule(before, self.context).function.xreplace(point), MVN_VALUES, x) == pytest.approx(
+            expected, rel=1e-12)
 
 
 # --- end to end: the Bhattacharyya coefficient, every step checked ----------------------------------------
