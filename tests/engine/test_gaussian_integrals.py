@@ -447,3 +447,17 @@ def test_bhattacharyya_coefficient_derivation(route):
     for point in points(seed="bhattacharyya"):
         with mp.workdps(DIGITS):
             assert abs(mp.mpf(sp.N(result.xreplace(point), DIGITS)) - bhattacharyya_published(point)) <= TOLERANCE
+
+
+def test_chernoff_coefficient_derivation():
+    # ∫ q^{1/3} p^{2/3}: exponents in (0, 1), so a > 0 holds for every σ₁, σ₂ and the checker's points
+    # (for α > 1 it does not: see TestGaussianIntegral.test_stated_condition).
+    definition = sp.Integral(q.at() ** sp.Rational(1, 3) * p.at() ** sp.Rational(2, 3), R)
+    builder = DerivationBuilder("chernoff-normal-normal", "Chernoff coefficient of two normals", CONTEXT,
+                                definition, "∫ q^{1/3} p^{2/3} dz")
+    for rule in (WRITE_OUT_DENSITIES, COMBINE_EXPONENTIALS, COMPLETE_THE_SQUARE, GAUSSIAN_INTEGRAL):
+        builder.apply(rule, rule.name)
+    result = builder.build().result
+    assert not result.has(sp.Integral)
+    for point in points(seed="chernoff"):
+        assert same_value(definition, result, point)
