@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from derive import derivations
+from derive.derivations import registry
 from derive.emit import json, latex, markdown, text
 from derive.engine import StepRejected
 from derive.files import OutputError, write_all_atomically
@@ -31,11 +32,18 @@ class _Parser(argparse.ArgumentParser):
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="derive", description="Checked derivations of Gaussian entropies and divergences.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    commands.add_parser("list", help="one derivation a line: name, then title")
+    listing = commands.add_parser("list", help="one derivation a line: name, then title (and where it comes from, "
+                                               "if not from derive)")
+    _from_option(listing)
     show = commands.add_parser("show", help="print one derivation, every step")
     show.add_argument("name")
     show.add_argument("--format", choices=sorted(FORMATS), default="text")
+    _from_option(show)
+    check = commands.add_parser("check", help="build and check every derivation a file of yours publishes")
+    check.add_argument("file", type=Path, help="a Python file that publishes derivations (see the README)")
+    check.add_argument("names", nargs="*", metavar="NAME", help="only these derivations (default: all the file's)")
     generate = commands.add_parser("generate", help="regenerate every write-up, kernel and notebook")
+    _from_option(generate)
     generate.add_argument("--out", type=Path, help="root folder for generated/ and notebooks/ "
                                                    "(default: the repository)")
     generate.add_argument("--check", action="store_true", help="write nothing; exit 1 if any file would change")
@@ -49,13 +57,58 @@ def _parser() -> argparse.ArgumentParser:
     codegen.add_argument("names", nargs="*", metavar="NAME", help="only these kernels (default: all)")
     codegen.add_argument("--prefix", help="start of every function name (default: derive_ for C, none for numpy)")
     codegen.add_argument("--out", type=Path, default=Path("."), help="folder to write into (default: .)")
+    _from_option(codegen)
     return parser
+
+
+def _from_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--from", dest="sources", type=Path, action="append", default=[], metavar="FILE.py",
+                        help="also load the derivations this file publishes (repeatable)")
+
+
+def _load(sources: list[Path], entry_points: bool = True) -> None:
+    """Your files' derivations, and installed packages' (entry points), beside derive's own."""
+    try:
+        if entry_points:
+            registry.load_entry_points()
+        for source in sources:
+            registry.load_file(source)
+    except registry.LoadError as error:
+        raise UsageError(str(error)) from None
 
 
 def _list() -> int:
     width = max(len(e.name) for e in derivations.entries())
     for entry in derivations.entries():
-        print(f"{entry.name:<{width}}  {entry.title}")
+        origin = "" if entry.origin == registry.BUILTIN else f"  [from {entry.origin}]"
+        print(f"{entry.name:<{width}}  {entry.title}{origin}")
+    return 0
+
+
+def _check(file: Path, names: list[str]) -> int:
+    """Build every derivation ``file`` publishes, one verdict a step; 1 at the first refused step."""
+    try:
+        published = registry.load_file(file)
+    except registry.LoadError as error:
+        raise UsageError(str(error)) from None
+    unknown = [n for n in names if n not in {e.name for e in published}]
+    if unknown:
+        raise UsageError(f"{file} publishes no derivation {', '.join(map(repr, unknown))} "
+                         f"(it publishes: {', '.join(e.name for e in published) or 'none'})")
+    if not published:
+        raise UsageError(f"{file} publishes no derivation (use derive.api.publish)")
+    for entry in published:
+        if names and entry.name not in names:
+            continue
+        try:
+            derivation = entry.build()
+        except StepRejected as error:
+            print(f"REFUSED  {entry.name}: {error}")
+            return 1
+        print(f"ok       {entry.name}: {entry.title}")
+        for index, step in enumerate(derivation.steps, 1):
+            print(f"           step {index} ({step.rule.name}): {step.verdict.symbolic}, "
+                  f"{step.verdict.points} seeded points agree")
     return 0
 
 
@@ -77,7 +130,8 @@ def _generate(out: Path | None, check: bool) -> int:
     if out is not None and out.exists() and not out.is_dir():
         raise UsageError(f"--out {out}: not a directory")
     tty = sys.stderr.isatty()
-    files = generate.render_all(progress=(lambda line: print(line, file=sys.stderr)) if tty else (lambda _: None))
+    files = generate.render_all(progress=(lambda line: print(line, file=sys.stderr)) if tty else (lambda _: None),
+                                loaded=out is not None)
     if check:
         stale = generate.stale(root, files)
         for path in stale:
@@ -158,7 +212,7 @@ def _codegen(language: str, names: list[str], prefix: str | None, out: Path) -> 
     try:
         files = codegen.render(language, prefix, names or None)
     except codegen.kernels.UnknownKernel as error:
-        known = ", ".join(s.name for s in codegen.kernels.SPECS)
+        known = ", ".join(s.name for s in codegen.kernels.specs())
         raise UsageError(f"unknown kernel {error.args[0]} (known: {known})") from None
     except ValueError as error:
         raise UsageError(str(error)) from None
@@ -173,6 +227,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.names += extra  # names after --prefix/--out: argparse leaves them over
         elif extra:
             parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        if args.command == "check":
+            return _check(args.file, args.names)
+        if args.command in ("list", "show", "codegen", "generate"):
+            _load(args.sources, entry_points=args.command != "generate" or args.out is not None)
+        if args.command == "generate" and args.sources and args.out is None:
+            raise UsageError("--from needs --out DIR: the repository's generated/ holds derive's own derivations")
         if args.command == "list":
             return _list()
         if args.command == "show":

@@ -8,6 +8,7 @@ from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 
 from derive import codegen, derivations
+from derive.derivations import registry
 from derive.emit import json, latex, markdown, notebook
 from derive.engine import Derivation
 from derive.files import changed, orphans, write_all_atomically
@@ -29,13 +30,18 @@ def _build_family(family: str) -> list[Derivation]:
     return [entry.build().portable() for entry in derivations.entries() if entry.family == family]
 
 
-def build_all(progress: Progress = lambda _: None, parallel: bool = True) -> list[Derivation]:
+def _entries(loaded: bool) -> list[derivations.Entry]:
+    """derive's own derivations, and with ``loaded`` those of users' files and packages too."""
+    return [e for e in derivations.entries() if loaded or e.origin == registry.BUILTIN]
+
+
+def build_all(progress: Progress = lambda _: None, parallel: bool = True, loaded: bool = False) -> list[Derivation]:
     """Every published derivation, built and checked (raises ``StepRejected`` on a wrong step).
 
     The full-covariance family is checked in a second process at the same time: the checks
     are CPU-bound, and the machines we run on have two cores.
     """
-    entries = derivations.entries()
+    entries = _entries(loaded)
     parallel = parallel and "fork" in get_all_start_methods()  # elsewhere: one process, the same files
     with ProcessPoolExecutor(1, mp_context=get_context("fork")) if parallel else nullcontext() as pool:
         remote = pool.submit(_build_family, PARALLEL_FAMILY) if pool else None
@@ -61,11 +67,12 @@ def writeups(built: list[Derivation]) -> dict[Path, str]:
     return out
 
 
-def kernels(progress: Progress = lambda _: None) -> dict[Path, str]:
+def kernels(progress: Progress = lambda _: None, loaded: bool = False) -> dict[Path, str]:
     out: dict[Path, str] = {}
+    names = [s.name for s in codegen.kernels.specs() if loaded or registry.get_entry(s.derivation).origin == registry.BUILTIN]
     for language in codegen.LANGUAGES:
         progress(f"printing {language} kernels")
-        out.update({Path("generated", language, name): text for name, text in codegen.render(language).items()})
+        out.update({Path("generated", language, name): text for name, text in codegen.render(language, None, names).items()})
     return out
 
 
@@ -75,10 +82,11 @@ def notebooks(built: list[Derivation], progress: Progress = lambda _: None) -> d
     return {NOTEBOOKS / name: text for name, text in notebook.render_all(built, codegen.kernel_names()).items()}
 
 
-def render_all(progress: Progress = lambda _: None) -> dict[Path, str]:
-    """Every generated file's relative path and content; nothing is written."""
-    built = build_all(progress)
-    files = {**writeups(built), **kernels(progress)}
+def render_all(progress: Progress = lambda _: None, loaded: bool = False) -> dict[Path, str]:
+    """Every generated file's relative path and content; nothing is written.  With ``loaded``,
+    users' derivations (``--from``, entry points) are written up and printed beside derive's."""
+    built = build_all(progress, loaded=loaded)
+    files = {**writeups(built), **kernels(progress, loaded)}
     files.update(notebooks(built, progress))
     return dict(sorted(files.items()))
 

@@ -118,7 +118,7 @@ def quick_render(monkeypatch, rendered):
     tests' business, and the tests of a real run (above) render for real."""
     from derive import generate
 
-    monkeypatch.setattr(generate, "render_all", lambda progress=None: dict(rendered))
+    monkeypatch.setattr(generate, "render_all", lambda progress=None, loaded=False: dict(rendered))
 
 
 @pytest.fixture

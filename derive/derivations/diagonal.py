@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sympy as sp
 
+from derive.codegen.spec import KernelSpec, Parameter
 from derive.derivations.citation import cite
 from derive.derivations.registry import publish
 from derive.derivations.univariate import entropy_normal, kl_general, kl_std_normal
@@ -106,7 +107,11 @@ def kl_diag_std(name: str, title: str) -> Derivation:
 
 
 @publish("kl-diag-normal-std-normal-logvar", "KL divergence of a diagonal normal from the standard normal, "
-                                             "in log-variances")
+                                             "in log-variances", kernels=(
+    KernelSpec("kl_diag_std_normal_logvar", "kl-diag-normal-std-normal-logvar",
+               (Parameter("mu", mu_d[d]), Parameter("logvar", logvar_d[d])),
+               "The VAE loss term KL(N(mu, diag(exp(logvar))) || N(0, I)), summed over the last axis (d).",
+               reduction="sum"),))
 def kl_diag_std_logvar(name: str, title: str) -> Derivation:
     q, p = diagonal_logvar(), diagonal_standard()
     builder = _kl_builder(name, title, q, p, "KL(q ‖ p) for q = N(μ, diag(exp ℓ_d)), p = N(0, I), "

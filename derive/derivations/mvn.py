@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sympy as sp
 
+from derive.codegen.spec import KernelSpec
 from derive.derivations.citation import cite
 from derive.derivations.registry import publish
 from derive.engine import Context, Derivation, DerivationBuilder, Rule
@@ -116,7 +117,9 @@ def kl_terms(q: MultivariateNormal, p: MultivariateNormal) -> dict[str, sp.Expr]
             "half_log_det_ratio": sp.Sum(sp.log(p.factor[i, i]) - sp.log(q.factor[i, i]), (i, 0, n - 1))}
 
 
-@publish("entropy-mvn", "Entropy of a multivariate normal")
+@publish("entropy-mvn", "Entropy of a multivariate normal", kernels=(
+    KernelSpec("entropy_mvn", "entropy-mvn", (), "Entropy H(q) of q = N(mu, cov), in nats.",
+               reduction="cholesky", terms=tuple(entropy_terms(mvn_single()).items())),))
 def entropy_mvn(name: str, title: str) -> Derivation:
     q = mvn_single()
     builder = DerivationBuilder(name, title, _context((q,), r"H(q)"), -_integral(q.at() * sp.log(q.at())),
@@ -152,7 +155,9 @@ def cross_entropy_mvn(name: str, title: str) -> Derivation:
     return builder.build()
 
 
-@publish("kl-mvn-mvn", "KL divergence between two multivariate normals")
+@publish("kl-mvn-mvn", "KL divergence between two multivariate normals", kernels=(
+    KernelSpec("kl_mvn_mvn", "kl-mvn-mvn", (), "KL divergence KL(q || p) for q = N(mu1, cov1), p = N(mu2, cov2).",
+               reduction="cholesky", terms=tuple(kl_terms(mvn_1(), mvn_2()).items()), solves=True),))
 def kl_mvn(name: str, title: str) -> Derivation:
     q, p = mvn_1(), mvn_2()
     single = mvn_single()

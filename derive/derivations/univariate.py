@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import sympy as sp
 
+from derive.codegen.spec import KernelSpec, Parameter
 from derive.derivations.citation import cite
 from derive.derivations.lemmas import NORMALISATION, SECOND_MOMENT, SQUARE_DISTANCE
-from derive.derivations.registry import publish
+from derive.derivations.registry import declare_kernels, publish
 from derive.engine import Context, Derivation, DerivationBuilder
 from derive.engine.rules import (ALGEBRA, EXPAND_LOG_DENSITY, LINEARITY, LOG_ALGEBRA, LOG_OF_QUOTIENT,
                                  PULL_CONSTANTS, STABLE_FORM)
@@ -20,6 +21,10 @@ from derive.models import Normal, mu, mu1, mu2, normal, normal_1, normal_2, sigm
 
 def _integral(integrand: sp.Expr) -> sp.Integral:
     return sp.Integral(integrand, (z, -sp.oo, sp.oo))
+
+
+_PAIR = (Parameter("mu1", mu1), Parameter("sigma1", sigma1, positive=True),
+         Parameter("mu2", mu2), Parameter("sigma2", sigma2, positive=True))
 
 
 @publish("entropy-normal", "Entropy of a normal distribution")
@@ -125,3 +130,17 @@ def _stable_form(builder: DerivationBuilder, q: Normal, p: Normal) -> None:
     builder.to(stable, STABLE_FORM, "in ratios, so nothing overflows; ψ(σ_q, σ_p) = ½(r² − 1) − log r is "
                "printed as a helper that does not cancel as σ_q → σ_p" if stable.has(ScaleTerm) else
                "in ratios d and r, so no σ² can overflow", where=where)
+
+
+# The kernels printed from these derivations, in the order the generated modules list them.
+declare_kernels(
+    KernelSpec("entropy_normal", "entropy-normal", (Parameter("sigma", sigma, positive=True),),
+               "Entropy H(q) of q = N(mu, sigma^2), in nats (it does not depend on mu)."),
+    KernelSpec("cross_entropy_normal_normal", "cross-entropy-normal-normal", _PAIR,
+               "Cross-entropy H(q, p) = -E_q[log p] for q = N(mu1, sigma1^2), p = N(mu2, sigma2^2)."),
+    KernelSpec("kl_normal_normal", "kl-normal-normal", _PAIR,
+               "KL divergence KL(q || p) for q = N(mu1, sigma1^2), p = N(mu2, sigma2^2)."),
+    KernelSpec("kl_normal_std_normal", "kl-normal-std-normal",
+               (Parameter("mu", mu), Parameter("sigma", sigma, positive=True)),
+               "KL divergence KL(q || N(0, 1)) for q = N(mu, sigma^2): the VAE regulariser."),
+)

@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import Literal
 
 import sympy as sp
+from sympy.codegen.cfunctions import log1p
 
 from derive.engine.context import Context
 from derive.engine.numeric import POINTS, merge_integrals, numeric_refutation
@@ -104,7 +105,8 @@ def symbolic_difference(before: sp.Expr, after: sp.Expr, context: Context) -> sp
     lhs, rhs = reduce(context.expand_definitions(before)), reduce(context.expand_definitions(after))
     if lhs is None or rhs is None:
         return None
-    return sp.simplify(sp.expand_log(lhs - rhs))
+    difference = (lhs - rhs).replace(lambda e: isinstance(e, log1p), lambda e: sp.log(1 + e.args[0]))
+    return sp.simplify(sp.expand_log(difference))
 
 
 def pointwise_difference(before: sp.Expr, after: sp.Expr, context: Context) -> sp.Expr | None:
@@ -112,8 +114,13 @@ def pointwise_difference(before: sp.Expr, after: sp.Expr, context: Context) -> s
     integrands over the same limits prove the step (unequal ones prove nothing)."""
     if before.has(sp.MatrixSymbol) or after.has(sp.MatrixSymbol):
         return None
-    difference = merge_integrals(sp.expand(context.expand_definitions(before) - context.expand_definitions(after),
-                                           deep=False))
+    before, after = context.expand_definitions(before), context.expand_definitions(after)
+    old, new = (set(e.atoms(sp.Integral)) for e in (before, after))
+    if len(old - new) == 1 and len(new - old) == 1:  # one integral rewritten in place, wherever it stands
+        (was,), (now,) = old - new, new - old
+        if was.limits == now.limits and before.xreplace({was: now}) == after:
+            return sp.simplify(context.realise(was.function - now.function))
+    difference = merge_integrals(sp.expand(before - after, deep=False))
     if not isinstance(difference, sp.Integral):
         return None
     return sp.simplify(context.realise(difference.function))

@@ -95,7 +95,8 @@ class DerivationBuilder:
             self._context = replace(self._context, definitions=self._context.definitions + tuple(where))
         before = self.current
         if after == before:
-            raise ValueError(f"derivation {self._name!r}: {rule.name!r} leaves the expression unchanged")
+            raise StepRejected(f"derivation {self._name!r}, step {len(self._steps) + 1} ({rule.name}): "
+                               "leaves the expression unchanged")
         index = len(self._steps) + 1
         outcome = check_step(before, after, self._context, seed=self._name)
         if isinstance(outcome, Refutation):

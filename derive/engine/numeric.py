@@ -148,6 +148,16 @@ def _frame(integral: sp.Integral, model: Family | None, values: Values, size: in
     return model.frame(values, var.shape[0] if isinstance(var, sp.MatrixSymbol) else size, var)
 
 
+def _weighting(integral: sp.Integral, context: Context, model: Family | None) -> float | None:
+    """The weight's tail extent, if that family's density is a factor of every term."""
+    if model is None or model.tail is None:
+        return None
+    var = integral.limits[0][0]
+    weighted = all(model.at(var) in sp.Mul.make_args(term)  # the density itself: a power q^α has wider tails
+                   for term in sp.Add.make_args(sp.expand(integral.function, deep=False)))
+    return model.tail if weighted else None
+
+
 def _limits(integral: sp.Integral, model: Family | None) -> tuple[sp.Expr, sp.Expr]:
     """The interval integrated over: the integral's own limits, within the weight's support."""
     var, *bounds = integral.limits[0]
@@ -190,7 +200,7 @@ def _compiled(integrand: sp.Expr, coordinates: tuple[sp.Basic, ...], parameters:
 
 
 def _quadrature(f, centre: list[mp.mpf], factor: list[list[mp.mpf]], limits: tuple[mp.mpf, mp.mpf] | None = None,
-                breaks: list[mp.mpf] = ()) -> mp.mpf:
+                breaks: list[mp.mpf] = (), tail: float | None = None) -> mp.mpf:
     """Gauss–Hermite of two orders over all of space, where no limit or kink forbids it; if
     they disagree, or in one dimension over an interval, tanh-sinh split at the kinks."""
     if limits is None and not breaks:
@@ -204,6 +214,8 @@ def _quadrature(f, centre: list[mp.mpf], factor: list[list[mp.mpf]], limits: tup
     c, s = centre[0], factor[0][0]
     inner = sorted({(b - c) / s for b in breaks if lo < b < hi} | ({mp.mpf(0)} if lo < c < hi else set()))
     edges = [(lo - c) / s] + inner + [(hi - c) / s]
+    if tail is not None:  # the weight's mass beyond ±tail frame units is below the check's resolution
+        edges = [max(edges[0], -mp.mpf(tail))] + [e for e in inner if abs(e) < tail] + [min(edges[-1], mp.mpf(tail))]
     value, error = mp.quad(lambda u: f(c + s * u) * s, edges, error=True)
     if error > TOLERANCE * 1e-3 * (1 + abs(value)):
         raise ValueError(f"quadrature error estimate {mp.nstr(error, 3)} is too large for the check")
@@ -242,7 +254,8 @@ def _integrate(integral: sp.Integral, context: Context, values: Values, size: in
     with mp.workdps(DIGITS):
         arguments = [_number(values[p]) for p in parameters]
         value = _quadrature(lambda *u: compiled(*u, *arguments), [_number(c) for c in centre],
-                            [[_number(x) for x in row] for row in factor], limits, breaks)
+                            [[_number(x) for x in row] for row in factor], limits, breaks,
+                            _weighting(integral, context, model))
     return sp.Float(value, DIGITS)
 
 

@@ -116,3 +116,43 @@ LOG_ALGEBRA = Rule("logarithm algebra", r"\log a - \log b = \log\frac{a}{b},\ \l
 REGROUP = Rule("regroup as cross-entropy minus entropy", r"\mathrm{KL}(q\,\|\,p) = H(q, p) - H(q)")
 STABLE_FORM = Rule("numerically stable form",
                    r"\text{the same value, in ratios and cancellation-free terms}")
+
+
+def _split_at_kinks(expr: sp.Expr, context: Context) -> sp.Expr:
+    def split(integral: sp.Integral) -> sp.Expr:
+        (var, lo, hi), = integral.limits
+        for absolute in integral.function.atoms(sp.Abs):
+            g = absolute.args[0]
+            if not g.is_polynomial(var) or sp.degree(g, var) != 1:
+                continue
+            slope = sp.Poly(g, var).LC()
+            if not (slope.is_positive or slope.is_negative):
+                continue
+            root = sp.solve(g, var)[0]
+            below, above = (-g, g) if slope.is_positive else (g, -g)
+            return (sp.Integral(integral.function.xreplace({absolute: below}), (var, lo, root))
+                    + sp.Integral(integral.function.xreplace({absolute: above}), (var, root, hi)))
+        return integral
+    return expr.replace(lambda e: isinstance(e, sp.Integral) and len(e.limits[0]) == 3, split)
+
+
+def _integrates_to_one(expr: sp.Expr, context: Context) -> sp.Expr:
+    def one(integral: sp.Integral) -> sp.Expr:
+        (var, *bounds), = integral.limits
+        for model in context.models:
+            support = model.support
+            whole = not bounds or (isinstance(support, sp.Interval) and tuple(bounds) in (
+                (support.inf, support.sup), (-sp.oo, sp.oo)))
+            if integral.function == model.at(var) and whole:
+                return sp.Integer(1)
+        return integral
+    return expr.replace(lambda e: isinstance(e, sp.Integral), one)
+
+
+SPLIT_AT_KINKS = Rule(
+    "split at the kink",
+    r"\int_a^b f(|z - c|)\,dz = \int_a^c f(c - z)\,dz + \int_c^b f(z - c)\,dz",
+    _split_at_kinks,
+)
+INTEGRATES_TO_ONE = Rule("a density integrates to one", r"\int q(z)\,dz = 1 \text{ over its support}",
+                         _integrates_to_one)

@@ -35,6 +35,7 @@ class Normal(FamilyBase):
         """log q(x) = -½ log(2πσ²) - (x - μ)²/(2σ²), kept in the textbook shape."""
         return -sp.log(2 * sp.pi * self.std**2) / 2 - (x - self.mean) ** 2 / (2 * self.std**2)
 
+    tail = 12.0  # e^{−72}: 5e-32 of the mass lies beyond 12σ
     log_density_statement = r"\log \mathcal{N}(z; m, s^2) = -\tfrac12\log(2\pi s^2) - \frac{(z-m)^2}{2s^2}"
 
     @property

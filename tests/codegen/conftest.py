@@ -55,6 +55,8 @@ ALL_DERIVATION = {
     "kl_diag_std_normal_logvar": "kl-diag-normal-std-normal-logvar",
     "entropy_mvn": "entropy-mvn",
     "kl_mvn_mvn": "kl-mvn-mvn",
+    "kl_normal_laplace": "kl-normal-laplace",
+    "entropy_laplace": "entropy-laplace",
 }
 # What CONTRACT.md requires each backend to export (its "numpy kernels" and "C kernels" lists).
 CONTRACT_NUMPY = frozenset(ALL_DERIVATION)

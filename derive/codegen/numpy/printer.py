@@ -16,6 +16,9 @@ class KernelNumPyPrinter(NumPyPrinter):
             return f"1/{self.parenthesize(expr.base, 100)}"
         return super()._print_Pow(expr, rational=rational)
 
+    def _print_erf(self, expr) -> str:  # numpy has none: the module's own, printed when used
+        return f"_erf({self._print(expr.args[0])})"
+
     def _print_Min(self, expr) -> str:
         first, *rest = expr.args  # np.minimum pairwise: SymPy's own form needs functools
         text = self._print(first)

@@ -60,6 +60,10 @@ def _function(kernel: Kernel, prefix: str, printer: KernelNumPyPrinter, calls: d
         keywords=", ".join(f"{n}={n}" for n in names), body=_indented(body.lines), buffers=body.buffers)
 
 
+def _uses(kernel: Kernel, function: type) -> bool:
+    return any(e.has(function) for e in (kernel.output, *(value for _, value in kernel.temporaries)))
+
+
 def render(kernels: list[Kernel], prefix: str = "", module: str = "derive_gaussian") -> dict[str, str]:
     """``{file name: text}`` for ``<module>.py``."""
     check_prefix(prefix)
@@ -73,5 +77,6 @@ def render(kernels: list[Kernel], prefix: str = "", module: str = "derive_gaussi
         exports=", ".join(f'"{prefix}{k.spec.name}"' for k in kernels) + "".join(
             f', "{prefix}{k.spec.name}_tril"' for k in kernels if k.spec.reduction == "cholesky"),
         helpers="".join([text for text, _ in helper_texts.values()] + (
-            [_template("linalg.py").template] if any(k.spec.reduction == "cholesky" for k in kernels) else [])),
+            [_template("linalg.py").template] if any(k.spec.reduction == "cholesky" for k in kernels) else []) + (
+            [_template("erf.py").template] if any(_uses(k, sp.erf) for k in kernels) else [])),
         functions="".join(_function(k, prefix, printer, calls) for k in kernels))}
