@@ -39,7 +39,7 @@ from derive.emit.notation import where_sentence
 from derive.emit.printing import latex
 from derive.engine import Derivation
 
-NOTEBOOKS = ("entropy", "cross-entropy", "kl-divergence", "multivariate", "numerical-accuracy")
+NOTEBOOKS = ("entropy", "cross-entropy", "kl-divergence", "multivariate", "numerical-accuracy", "write-your-own")
 """The notebooks, in reading order; each is ``templates/notebook/<name>.txt``."""
 NUMPY_MODULE = Path("generated/numpy/derive_gaussian.py")
 """The kernels the notebooks load, relative to the repository root (notebooks sit in ``notebooks/``)."""
