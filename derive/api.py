@@ -93,14 +93,16 @@ def kl(q: Family, p: Family) -> Definition:
 
 
 def begin(name: str, title: str, definition: Definition, summary: str = "",
-          assumptions: tuple[tuple[sp.Symbol, sp.Set], ...] = (), dimension: sp.Symbol | None = None
-          ) -> DerivationBuilder:
+          assumptions: tuple[tuple[sp.Symbol, sp.Set], ...] = (), conditions: tuple[sp.Basic, ...] = (),
+          dimension: sp.Symbol | None = None) -> DerivationBuilder:
     """A builder at the definition: add checked steps with ``apply``/``to``, finish with ``build``.
 
     ``assumptions`` give parameters beyond the families' a domain the checker samples from
-    (``((alpha, sp.Interval.open(0, 1)),)``); ``dimension`` is n or D for multivariate families.
+    (``((alpha, sp.Interval.open(0, 1)),)``); ``conditions`` are relations the derivation holds
+    under, which every checked point satisfies; ``dimension`` is n or D for multivariate families.
     """
-    context = Context(definition.models, lhs=definition.lhs, assumptions=assumptions, dimension=dimension)
+    context = Context(definition.models, lhs=definition.lhs, assumptions=assumptions, conditions=conditions,
+                      dimension=dimension)
     return DerivationBuilder(name, title, context, definition.expr, definition.why, summary=summary)
 
 

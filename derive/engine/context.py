@@ -28,6 +28,8 @@ class Context:
     """D or n for multivariate derivations: steps are checked at several concrete sizes."""
     assumptions: tuple[tuple[sp.Symbol, sp.Set], ...] = ()
     """Parameters beyond the families' (α of a Rényi divergence) and where they may lie."""
+    conditions: tuple[sp.Basic, ...] = ()
+    """Relations the derivation holds under (ασ₂² + (1 − α)σ₁² > 0): checked points satisfy them."""
 
     def model(self, placeholder: sp.FunctionClass) -> Family | None:
         return next((m for m in self.models if m.placeholder == placeholder), None)

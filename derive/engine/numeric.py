@@ -66,8 +66,28 @@ def _integration_variables(expr: sp.Expr) -> set[sp.Basic]:
     return {limit[0] for integral in expr.atoms(sp.Integral) for limit in integral.limits}
 
 
+ATTEMPTS = 64
+"""Redraws allowed for a point that must satisfy the context's conditions."""
+LARGEST = mp.mpf(10) ** 300
+"""A side beyond this at parameters drawn from [¼, 4] is a divergent integral, not a value."""
+
+
 def sample(exprs: tuple[sp.Expr, ...], context: Context, seed: str, size: int = 1,
            vectors: frozenset[str] = frozenset()) -> Values:
+    """A point for ``exprs`` (``draw``) where every condition of the context holds: redrawn with
+    a new seed until it does.  The conditions' own symbols are always drawn, so both sides of a
+    step make the same decisions and meet at the same point."""
+    conditions = tuple(instantiate(c, context, size) for c in context.conditions)
+    for attempt in range(ATTEMPTS):
+        values = draw_point(exprs + conditions, context, seed if attempt == 0 else f"{seed}:redraw{attempt}", size,
+                            vectors)
+        if all(bool(c.xreplace(values)) for c in conditions):
+            return values
+    raise ValueError(f"no point satisfies {', '.join(map(str, context.conditions))} in {ATTEMPTS} draws")
+
+
+def draw_point(exprs: tuple[sp.Expr, ...], context: Context, seed: str, size: int = 1,
+               vectors: frozenset[str] = frozenset()) -> Values:
     """Random values for every parameter: scalars, indexed elements and matrices.
 
     Each value is drawn from a generator seeded by ``seed`` and the parameter's own name, so
@@ -310,8 +330,8 @@ def numeric_refutation(before: sp.Expr, after: sp.Expr, context: Context, seed: 
             # not a finite real number, an integral that does not converge, a model that cannot be realised
             return (f"cannot evaluate both sides as finite numbers at the seeded point '{seed}:{size}': "
                     f"{type(error).__name__} {error}")
-        if not (mp.isfinite(a) and mp.isfinite(b)):
-            return f"a side is not finite at the seeded point '{seed}:{size}': {a} and {b}"
+        if not (mp.isfinite(a) and mp.isfinite(b)) or max(abs(a), abs(b)) > LARGEST:
+            return f"a side is not finite at the seeded point '{seed}:{size}': {mp.nstr(a, 5)} and {mp.nstr(b, 5)}"
         if abs(a - b) > TOLERANCE * (1 + abs(a)):
             where = f" at size {size}" if context.dimension is not None else ""
             return f"{mp.nstr(a, 15)} != {mp.nstr(b, 15)}{where} (seeded point '{seed}:{size}')"

@@ -118,3 +118,24 @@ class TestNoTraceback:
         builder.to(sp.Integer(2), ALGEBRA, "∫₀² z dz = 2")
         with pytest.raises(StepRejected, match="numeric"):
             DerivationBuilder("algebra", "t", EMPTY, sp.Integral(z, (z, 0, 2)), "def").to(sp.Integer(0), ALGEBRA, "")
+
+
+class TestConditions:
+    def test_points_satisfy_the_stated_conditions(self):
+        # ∫ q^α p^(1−α) is finite only while ασ₂² + (1 − α)σ₁² > 0; with α ∈ (1, 3) the checker
+        # must draw only such points, or the integral diverges.
+        from derive.models import normal_1, normal_2, sigma1, sigma2
+        alpha = sp.Symbol("alpha", positive=True)
+        q1, p2 = normal_1(), normal_2()
+        context = Context((q1, p2), assumptions=((alpha, sp.Interval.open(1, 3)),),
+                          conditions=(alpha * sigma2**2 + (1 - alpha) * sigma1**2 > 0,))
+        integral = sp.Integral(q1.at() ** alpha * p2.at() ** (1 - alpha), (z, -sp.oo, sp.oo))
+        from derive.engine.numeric import sample
+        values = sample((context.realise(integral),), context, "renyi")
+        assert 1 < values[alpha] < 3
+        assert values[alpha] * values[sigma2] ** 2 + (1 - values[alpha]) * values[sigma1] ** 2 > 0
+        assert isinstance(check_step(integral, 2 * integral, context, "renyi"), Refutation)
+
+    def test_a_divergent_integral_is_refused(self):
+        divergent = sp.Integral(sp.exp(z**2 / 10), (z, -sp.oo, sp.oo))
+        assert isinstance(check_step(divergent, sp.Integer(1), EMPTY, "divergent"), Refutation)
