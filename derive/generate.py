@@ -22,12 +22,13 @@ Jupyter's ``.ipynb_checkpoints/``, are never flagged or removed."""
 Progress = Callable[[str], None]
 
 
-PARALLEL_FAMILY = "mvn"
-"""Built in a second process while this one builds the rest: it cites nothing outside itself."""
+PARALLEL_FAMILIES = ("mvn", "laplace")
+"""Built in a second process while this one builds the rest (about half of the checking each);
+what they cite from elsewhere (the normal's entropy) is built there again."""
 
 
-def _build_family(family: str) -> list[Derivation]:
-    return [entry.build().portable() for entry in derivations.entries() if entry.family == family]
+def _build_families(families: tuple[str, ...]) -> list[Derivation]:
+    return [entry.build().portable() for entry in derivations.entries() if entry.family in families]
 
 
 def _entries(loaded: bool) -> list[derivations.Entry]:
@@ -38,19 +39,19 @@ def _entries(loaded: bool) -> list[derivations.Entry]:
 def build_all(progress: Progress = lambda _: None, parallel: bool = True, loaded: bool = False) -> list[Derivation]:
     """Every published derivation, built and checked (raises ``StepRejected`` on a wrong step).
 
-    The full-covariance family is checked in a second process at the same time: the checks
+    The full-covariance and Laplace families are checked in a second process at the same time: the checks
     are CPU-bound, and the machines we run on have two cores.
     """
     entries = _entries(loaded)
     parallel = parallel and "fork" in get_all_start_methods()  # elsewhere: one process, the same files
     with ProcessPoolExecutor(1, mp_context=get_context("fork")) if parallel else nullcontext() as pool:
-        remote = pool.submit(_build_family, PARALLEL_FAMILY) if pool else None
+        remote = pool.submit(_build_families, PARALLEL_FAMILIES) if pool else None
         for index, entry in enumerate(entries, 1):
-            if remote is None or entry.family != PARALLEL_FAMILY:
+            if remote is None or entry.family not in PARALLEL_FAMILIES:
                 progress(f"[{index}/{len(entries)}] deriving {entry.name}")
                 entry.build()
         if remote is not None:
-            progress(f"waiting for the {PARALLEL_FAMILY} derivations")
+            progress(f"waiting for the {' and '.join(PARALLEL_FAMILIES)} derivations")
             for derivation in remote.result():
                 derivations.adopt(derivation)
     return [entry.build() for entry in entries]
