@@ -460,8 +460,9 @@ def test_numpy_tril_refuses_a_bad_factor_naming_it(np_kernels, value):
 
 
 def test_symmetric_to_rounding_is_accepted(np_kernels, c_lib):
-    """Both backends check symmetry to 8 ulp: a covariance from A @ A.T whose mirror entries differ
-    in the last bit is accepted, by numpy and C alike."""
+    """Both backends check symmetry to round-off (2^-26 of max |a|): a covariance whose mirror
+    entries differ in the last bit is accepted, by numpy and C alike (the constructions of issue
+    16 and a real asymmetry: test_mvn_accuracy.py)."""
     cov = _S.copy()
     cov[0, 1] = np.nextafter(cov[1, 0], np.inf)
     assert cov[0, 1] != cov[1, 0]
