@@ -147,19 +147,18 @@ static inline void derive_two_sum(double *sum, double *error, const double x)
     *sum = rounded;
 }
 
-/* 1 if a (d x d, row-major) is finite and symmetric to round-off: |a_ij - a_ji| <= 2^-26 max|a|.
- * 2^-26 = sqrt(DBL_EPSILON): ordinary constructions (Q diag Q^T, inverses, A B A^T) leave about
- * d u cond(a) max|a|, under it for d <= 64 up to cond ~1e6; a relative asymmetry of 1e-6 is 67
- * times over it.  The lower triangle is what the kernels read. */
+/* 1 if a (d x d, row-major) is symmetric to round-off: |a_ij - a_ji| <= 2^-26 max_i |a_ii|
+ * (for a covariance, its largest entry); NaN or infinity off the diagonal fails too, on the
+ * diagonal the factorisation refuses it.  2^-26 = sqrt(DBL_EPSILON): ordinary constructions
+ * (Q diag Q^T, inverses, A B A^T) leave about d u cond(a) max|a|, under it for d <= 64 up to
+ * cond ~1e6; a relative asymmetry of 1e-6 is 67 times over it.  The kernels read the lower
+ * triangle. */
 static int derive_is_covariance(size_t d, const double *a)
 {
     double scale = 0.0;
     size_t i, j;
-    for (i = 0; i < d*d; ++i) {
-        if (!isfinite(a[i])) {
-            return 0;
-        }
-        scale = fmax(scale, fabs(a[i]));
+    for (i = 0; i < d; ++i) {
+        scale = fmax(scale, fabs(a[i*d + i]));
     }
     for (i = 0; i < d; ++i) {
         for (j = 0; j < i; ++j) {
@@ -228,32 +227,59 @@ static void derive_solve_lower(size_t n, const double *l, size_t stride, const d
     }
 }
 
-/* l1 and diff = l1 - l2 (lower triangles written) with l1 l1^T = l2 l2^T + (a1 - a2), from the
- * lower triangles of the covariances a1, a2 and the factor l2 of a2.  The Cholesky recurrence
- * written for the difference D: (a1 - a2)_ij = sum_{k<=j} (l2_ik D_jk + D_ik l1_jk), so
+/* l1 and diff = l1 - l2 (lower triangles written) with l1 l1^T = a1, from the lower triangles of
+ * the covariances a1, a2 and the factor l2 of a2.  The Cholesky recurrence written for the
+ * difference D: (a1 - a2)_ij = sum_{k<=j} (l2_ik D_jk + D_ik l1_jk), so
  * D_jj = s/(l2_jj + sqrt(l2_jj^2 + s)) and D_ij = (s - l2_ij D_jj)/l1_jj, s the remainder:
  * every term is O(a1 - a2), so D has full relative accuracy when a1 ~ a2 (two factors
- * computed apart differ by their own rounding, ~u |l|, as much as by a1 - a2).
- * Returns 0, or 1 where l1_jj^2 = l2_jj^2 + s would cancel (l1_jj^2 < l2_jj^2/2 for some j, or
- * a1 not positive definite): q is far from p there, and the caller factorises a1 directly. */
+ * computed apart differ by their own rounding, ~u |l|, as much as by a1 - a2).  From the first
+ * column where l1_jj^2 = l2_jj^2 + s would cancel (l1_jj^2 < l2_jj^2/2: q is far from p) on,
+ * l1 by the ordinary recurrence on a1 and D = l1 - l2, which loses nothing there.
+ * Returns 0, or 1 if a1 is not positive definite (or not finite). */
 static int derive_difference_cholesky(size_t d, const double *a1, const double *a2, const double *l2,
                                         double *l1, double *diff)
 {
     size_t i, j, k;
+    int direct = 0;
     for (j = 0; j < d; ++j) {
-        for (i = j; i < d; ++i) {
-            double s = a1[i*d + j] - a2[i*d + j];
+        const double pivot = l2[j*d + j];
+        if (!direct) {
+            double s = a1[j*d + j] - a2[j*d + j], square;
             for (k = 0; k < j; ++k) {
-                s -= l2[i*d + k]*diff[j*d + k] + diff[i*d + k]*l1[j*d + k];
+                s -= diff[j*d + k]*(l2[j*d + k] + l1[j*d + k]);
             }
-            if (i == j) {
-                const double square = l2[j*d + j]*l2[j*d + j] + s;
-                if (!(square >= 0.5*l2[j*d + j]*l2[j*d + j]) || !isfinite(square)) {
-                    return 1;
-                }
+            square = pivot*pivot + s;
+            if (square >= 0.5*pivot*pivot && isfinite(square)) {
                 l1[j*d + j] = sqrt(square);
-                diff[j*d + j] = s/(l2[j*d + j] + l1[j*d + j]);
+                diff[j*d + j] = s/(pivot + l1[j*d + j]);
             } else {
+                direct = 1;
+            }
+        }
+        if (direct) {
+            double sum = a1[j*d + j];
+            for (k = 0; k < j; ++k) {
+                sum -= l1[j*d + k]*l1[j*d + k];
+            }
+            if (!(sum > 0.0) || !isfinite(sum)) {
+                return 1;
+            }
+            l1[j*d + j] = sqrt(sum);
+            diff[j*d + j] = l1[j*d + j] - pivot;
+        }
+        for (i = j + 1; i < d; ++i) {
+            if (direct) {
+                double sum = a1[i*d + j];
+                for (k = 0; k < j; ++k) {
+                    sum -= l1[i*d + k]*l1[j*d + k];
+                }
+                l1[i*d + j] = sum/l1[j*d + j];
+                diff[i*d + j] = l1[i*d + j] - l2[i*d + j];
+            } else {
+                double s = a1[i*d + j] - a2[i*d + j];
+                for (k = 0; k < j; ++k) {
+                    s -= l2[i*d + k]*diff[j*d + k] + diff[i*d + k]*l1[j*d + k];
+                }
                 diff[i*d + j] = (s - l2[i*d + j]*diff[j*d + j])/l1[j*d + j];
                 l1[i*d + j] = l2[i*d + j] + diff[i*d + j];
             }
@@ -548,21 +574,18 @@ int derive_entropy_mvn(size_t d, const double *cov, double *out)
  * scale_terms = sum_i psi(l1_ii, l2_ii): nonnegative terms (KL >= 0, exactly 0 for q = p), none
  * a difference of nearly equal numbers as long as l1 - l2 is formed without cancellation
  * (a - I = l2^-1 (l1 - l2) off the diagonal).  derive_kl_mvn_mvn_terms takes the factors with positive
- * diagonals and diff = l1 - l2.  _tril forms l1 - l2 from its inputs (a negative diagonal entry
- * means the same covariance as its absolute value: the column's sign is flipped, exactly); the
- * covariance form factorises cov2 and gets l1 and l1 - l2 from cov1 - cov2 by the difference's
- * own recurrence, accurate as q -> p (far from p, l1 by Cholesky: l1 - l2 loses nothing there).
- * Lower triangles are read.  Return 0, 1 if a covariance is not symmetric (to round-off) positive
- * definite or a factor's diagonal is zero or not finite, 2 if memory runs out. */
-static int derive_kl_mvn_mvn_terms(size_t d, const double *mu1, const double *l1, const double *mu2, const double *l2,
-                         const double *diff, double *out)
+ * diagonals, diff = l1 - l2 and d doubles of scratch.  _tril forms l1 - l2 from its inputs (a
+ * negative diagonal entry means the same covariance as its absolute value: the column's sign
+ * is flipped, exactly); the covariance form factorises cov2 and gets l1 and l1 - l2 from
+ * cov1 - cov2 by the difference's own recurrence, accurate as q -> p (far from p by the
+ * ordinary one: l1 - l2 loses nothing there).  Lower triangles are read.  Return 0, 1 if a
+ * covariance is not symmetric (to round-off) positive definite or a factor's diagonal is zero
+ * or not finite, 2 if memory runs out. */
+static void derive_kl_mvn_mvn_terms(size_t d, const double *mu1, const double *l1, const double *mu2, const double *l2,
+                          const double *diff, double *x, double *out)
 {
     double off_diagonal = 0.0, mahalanobis = 0.0, scale_terms = 0.0;
-    double *x = (double *)malloc((d ? d : 1)*sizeof *x);  /* the cast: the file compiles as C++ too */
     size_t i, j;
-    if (x == NULL) {
-        return 2;
-    }
     for (j = 0; j < d; ++j) {  /* column j of l2^-1 diff: diff's column from row j down, zero above */
         derive_solve_lower(d - j, l2 + j*d + j, d, diff + j*d + j, d, x);
         for (i = 1; i < d - j; ++i) {
@@ -578,20 +601,17 @@ static int derive_kl_mvn_mvn_terms(size_t d, const double *mu1, const double *l1
         x[i] = sum/l2[i*d + i];
         mahalanobis += x[i]*x[i];
     }
-    free(x);
     *out = (1.0/2.0)*mahalanobis + (1.0/2.0)*off_diagonal + scale_terms;
-    return 0;
 }
 
 int derive_kl_mvn_mvn_tril(size_t d, const double *mu1, const double *l1, const double *mu2, const double *l2, double *out)
 {
     double *l;
     size_t i, j;
-    int status;
     if (!derive_is_factor(d, l1) || !derive_is_factor(d, l2)) {
         return 1;
     }
-    l = (double *)malloc((d ? 3*d*d : 1)*sizeof *l);
+    l = (double *)malloc((3*d*d + d + 1)*sizeof *l);  /* l1, l2, l1 - l2, x; the cast: C++ */
     if (l == NULL) {
         return 2;
     }
@@ -602,39 +622,26 @@ int derive_kl_mvn_mvn_tril(size_t d, const double *mu1, const double *l1, const 
             l[2*d*d + i*d + j] = l[i*d + j] - l[d*d + i*d + j];
         }
     }
-    status = derive_kl_mvn_mvn_terms(d, mu1, l, mu2, l + d*d, l + 2*d*d, out);
+    derive_kl_mvn_mvn_terms(d, mu1, l, mu2, l + d*d, l + 2*d*d, l + 3*d*d, out);
     free(l);
-    return status;
+    return 0;
 }
 
 int derive_kl_mvn_mvn(size_t d, const double *mu1, const double *cov1, const double *mu2, const double *cov2, double *out)
 {
     double *l;
-    int status;
+    int status = 1;
     if (!derive_is_covariance(d, cov1)) {
         return 1;
     }
-    l = (double *)malloc((d ? 3*d*d : 1)*sizeof *l);  /* l2, l1, l1 - l2 */
+    l = (double *)malloc((3*d*d + d + 1)*sizeof *l);  /* l2, l1, l1 - l2, x */
     if (l == NULL) {
         return 2;
     }
-    if (derive_cholesky(d, cov2, l)) {
-        free(l);
-        return 1;
+    if (!derive_cholesky(d, cov2, l) && !derive_difference_cholesky(d, cov1, cov2, l, l + d*d, l + 2*d*d)) {
+        derive_kl_mvn_mvn_terms(d, mu1, l + d*d, mu2, l, l + 2*d*d, l + 3*d*d, out);
+        status = 0;
     }
-    if (derive_difference_cholesky(d, cov1, cov2, l, l + d*d, l + 2*d*d)) {  /* far from p: directly */
-        size_t i, j;
-        if (derive_cholesky(d, cov1, l + d*d)) {
-            free(l);
-            return 1;
-        }
-        for (i = 0; i < d; ++i) {
-            for (j = 0; j <= i; ++j) {
-                l[2*d*d + i*d + j] = l[d*d + i*d + j] - l[i*d + j];
-            }
-        }
-    }
-    status = derive_kl_mvn_mvn_terms(d, mu1, l + d*d, mu2, l, l + 2*d*d, out);
     free(l);
     return status;
 }

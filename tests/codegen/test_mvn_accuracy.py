@@ -131,7 +131,7 @@ def test_ordinary_constructions_are_accepted(np_kernels, c_lib, d):
 
 @pytest.mark.parametrize("d", [2, 8, 64])
 def test_a_real_asymmetry_is_refused(np_kernels, c_lib, d):
-    """1e-6 of max |a| off in one mirror pair: refused by numpy (naming it) and C (status 1)."""
+    """1e-6 of max |a| off in one mirror pair (max |a| is on the diagonal here): refused by numpy (naming it) and C (status 1)."""
     rng = np.random.default_rng(1620 + d)
     a = rng.normal(size=(d, d))
     cov = a @ a.T + np.eye(d)

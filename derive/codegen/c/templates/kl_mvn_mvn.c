@@ -5,21 +5,18 @@
  * scale_terms = sum_i psi(l1_ii, l2_ii): nonnegative terms (KL >= 0, exactly 0 for q = p), none
  * a difference of nearly equal numbers as long as l1 - l2 is formed without cancellation
  * (a - I = l2^-1 (l1 - l2) off the diagonal).  ${name}_terms takes the factors with positive
- * diagonals and diff = l1 - l2.  _tril forms l1 - l2 from its inputs (a negative diagonal entry
- * means the same covariance as its absolute value: the column's sign is flipped, exactly); the
- * covariance form factorises cov2 and gets l1 and l1 - l2 from cov1 - cov2 by the difference's
- * own recurrence, accurate as q -> p (far from p, l1 by Cholesky: l1 - l2 loses nothing there).
- * Lower triangles are read.  Return 0, 1 if a covariance is not symmetric (to round-off) positive
- * definite or a factor's diagonal is zero or not finite, 2 if memory runs out. */
-static int ${name}_terms(size_t d, const double *mu1, const double *l1, const double *mu2, const double *l2,
-                         const double *diff, double *out)
+ * diagonals, diff = l1 - l2 and d doubles of scratch.  _tril forms l1 - l2 from its inputs (a
+ * negative diagonal entry means the same covariance as its absolute value: the column's sign
+ * is flipped, exactly); the covariance form factorises cov2 and gets l1 and l1 - l2 from
+ * cov1 - cov2 by the difference's own recurrence, accurate as q -> p (far from p by the
+ * ordinary one: l1 - l2 loses nothing there).  Lower triangles are read.  Return 0, 1 if a
+ * covariance is not symmetric (to round-off) positive definite or a factor's diagonal is zero
+ * or not finite, 2 if memory runs out. */
+static void ${name}_terms(size_t d, const double *mu1, const double *l1, const double *mu2, const double *l2,
+                          const double *diff, double *x, double *out)
 {
     double off_diagonal = 0.0, mahalanobis = 0.0, scale_terms = 0.0;
-    double *x = (double *)malloc((d ? d : 1)*sizeof *x);  /* the cast: the file compiles as C++ too */
     size_t i, j;
-    if (x == NULL) {
-        return 2;
-    }
     for (j = 0; j < d; ++j) {  /* column j of l2^-1 diff: diff's column from row j down, zero above */
         ${prefix}solve_lower(d - j, l2 + j*d + j, d, diff + j*d + j, d, x);
         for (i = 1; i < d - j; ++i) {
@@ -35,20 +32,17 @@ static int ${name}_terms(size_t d, const double *mu1, const double *l1, const do
         x[i] = sum/l2[i*d + i];
         mahalanobis += x[i]*x[i];
     }
-    free(x);
     *out = $output;
-    return 0;
 }
 
 int ${name}_tril(size_t d, const double *mu1, const double *l1, const double *mu2, const double *l2, double *out)
 {
     double *l;
     size_t i, j;
-    int status;
     if (!${prefix}is_factor(d, l1) || !${prefix}is_factor(d, l2)) {
         return 1;
     }
-    l = (double *)malloc((d ? 3*d*d : 1)*sizeof *l);
+    l = (double *)malloc((3*d*d + d + 1)*sizeof *l);  /* l1, l2, l1 - l2, x; the cast: C++ */
     if (l == NULL) {
         return 2;
     }
@@ -59,39 +53,26 @@ int ${name}_tril(size_t d, const double *mu1, const double *l1, const double *mu
             l[2*d*d + i*d + j] = l[i*d + j] - l[d*d + i*d + j];
         }
     }
-    status = ${name}_terms(d, mu1, l, mu2, l + d*d, l + 2*d*d, out);
+    ${name}_terms(d, mu1, l, mu2, l + d*d, l + 2*d*d, l + 3*d*d, out);
     free(l);
-    return status;
+    return 0;
 }
 
 int $name(size_t d, const double *mu1, const double *cov1, const double *mu2, const double *cov2, double *out)
 {
     double *l;
-    int status;
+    int status = 1;
     if (!${prefix}is_covariance(d, cov1)) {
         return 1;
     }
-    l = (double *)malloc((d ? 3*d*d : 1)*sizeof *l);  /* l2, l1, l1 - l2 */
+    l = (double *)malloc((3*d*d + d + 1)*sizeof *l);  /* l2, l1, l1 - l2, x */
     if (l == NULL) {
         return 2;
     }
-    if (${prefix}cholesky(d, cov2, l)) {
-        free(l);
-        return 1;
+    if (!${prefix}cholesky(d, cov2, l) && !${prefix}difference_cholesky(d, cov1, cov2, l, l + d*d, l + 2*d*d)) {
+        ${name}_terms(d, mu1, l + d*d, mu2, l, l + 2*d*d, l + 3*d*d, out);
+        status = 0;
     }
-    if (${prefix}difference_cholesky(d, cov1, cov2, l, l + d*d, l + 2*d*d)) {  /* far from p: directly */
-        size_t i, j;
-        if (${prefix}cholesky(d, cov1, l + d*d)) {
-            free(l);
-            return 1;
-        }
-        for (i = 0; i < d; ++i) {
-            for (j = 0; j <= i; ++j) {
-                l[2*d*d + i*d + j] = l[d*d + i*d + j] - l[i*d + j];
-            }
-        }
-    }
-    status = ${name}_terms(d, mu1, l + d*d, mu2, l, l + 2*d*d, out);
     free(l);
     return status;
 }

@@ -1,5 +1,6 @@
 _SYMMETRY_TOLERANCE = 1.4901161193847656e-08
-"""2^-26 = √ε: the asymmetry |a_ij − a_ji| allowed, relative to max |a|.  The round-off of an
+"""2^-26 = √ε: the asymmetry |a_ij − a_ji| allowed, relative to max |a_ii| (for a covariance,
+its largest entry).  The round-off of an
 ordinary construction (Q Λ Qᵀ, an inverse, A B Aᵀ) is about d·u·cond(a)·max |a|, under this
 for d ≤ 64 up to cond ~1e6 (measured: under 12 ε at d = 64); a relative asymmetry of 1e-6 is
 67 times over it.  The lower triangle is what the kernels read."""
@@ -14,7 +15,7 @@ def _covariance(cov, name, validate):
     if validate:
         if not np.all(np.isfinite(cov)):
             raise ValueError(f"{name} must be finite (got NaN or infinity)")
-        scale = np.max(np.abs(cov), axis=(-2, -1), keepdims=True, initial=0.0)
+        scale = np.max(np.abs(np.diagonal(cov, axis1=-2, axis2=-1)), axis=-1, initial=0.0)[..., None, None]
         if not np.all(np.abs(cov - np.swapaxes(cov, -1, -2)) <= _SYMMETRY_TOLERANCE * scale):
             raise ValueError(f"{name} is not symmetric")
     return cov
@@ -36,24 +37,29 @@ def _difference_cholesky(l2, delta, cov1):
     term is O(Δ), so D has full relative accuracy when Σ₁ ≈ Σ₂; two factors computed apart
     differ by their own rounding, ~u‖L‖, as much as by Δ.  Where L₁ⱼⱼ² = L₂ⱼⱼ² + s cancels
     (L₁ⱼⱼ² < L₂ⱼⱼ²/2 for some j: q is far from p) the pair is factorised directly instead, and
-    D = L₁ − L₂ loses nothing there.  ValueError if Σ₁ is not positive definite."""
-    d = l2.shape[-1]
-    l1, difference = np.zeros(l2.shape), np.zeros(l2.shape)
-    far = np.zeros(l2.shape[:-2], dtype=bool)
+    D = L₁ − L₂ loses nothing there.  ValueError if Σ₁ is not positive definite.  The pairs are
+    on the last axis here, so that each step is a few operations on whole arrays, not one small
+    matrix product per pair (3x faster for d <= 8; as fast at d = 64, where blocking would help)."""
+    shape, d = l2.shape, l2.shape[-1]
+    factor = np.ascontiguousarray(np.moveaxis(l2.reshape(-1, d, d), 0, -1))  # (d, d, pairs)
+    gap = np.ascontiguousarray(np.moveaxis(delta.reshape(-1, d, d), 0, -1))
+    l1, difference = np.zeros(factor.shape), np.zeros(factor.shape)
+    far = np.zeros(factor.shape[-1], dtype=bool)
     with np.errstate(invalid="ignore", divide="ignore"):  # the far pairs' values are replaced below
         for j in range(d):
-            rest = (delta[..., j:, j] - np.matmul(l2[..., j:, :j], difference[..., j, :j, None])[..., 0]
-                    - np.matmul(difference[..., j:, :j], l1[..., j, :j, None])[..., 0])
-            pivot = l2[..., j, j]
-            square = pivot * pivot + rest[..., 0]
+            rest = (gap[j:, j] - np.einsum("ikn,kn->in", factor[j:, :j], difference[j, :j])
+                    - np.einsum("ikn,kn->in", difference[j:, :j], l1[j, :j]))
+            pivot = factor[j, j]
+            square = pivot * pivot + rest[0]
             far |= ~(square >= 0.5 * pivot * pivot)
-            l1[..., j, j] = np.sqrt(square)
-            difference[..., j, j] = rest[..., 0] / (pivot + l1[..., j, j])
-            difference[..., j + 1:, j] = ((rest[..., 1:] - l2[..., j + 1:, j] * difference[..., j, j, None])
-                                          / l1[..., j, j, None])
-            l1[..., j + 1:, j] = l2[..., j + 1:, j] + difference[..., j + 1:, j]
+            l1[j, j] = np.sqrt(square)
+            difference[j, j] = rest[0] / (pivot + l1[j, j])
+            difference[j + 1:, j] = (rest[1:] - factor[j + 1:, j] * difference[j, j]) / l1[j, j]
+            l1[j + 1:, j] = factor[j + 1:, j] + difference[j + 1:, j]
+    l1, difference = np.moveaxis(l1, -1, 0).reshape(shape), np.moveaxis(difference, -1, 0).reshape(shape)
     if np.any(far):
-        l1[far] = _cholesky(np.broadcast_to(cov1, l2.shape)[far], "cov1")
+        far = far.reshape(shape[:-2])
+        l1[far] = _cholesky(np.broadcast_to(cov1, shape)[far], "cov1")
         difference[far] = l1[far] - l2[far]
     return l1, difference
 
