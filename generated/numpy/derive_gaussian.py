@@ -596,8 +596,9 @@ def _kl_mvn_mvn_terms(mu1, l1, mu2, l2, difference, shape):
     """The derivation's terms from the factors (positive diagonals) and difference = L₁ − L₂."""
     d = l1.shape[-1]
     gap = np.broadcast_to(mu2 - mu1, shape + (d,))
-    off_diagonal = np.sum(np.tril(_solve_lower(l2, difference), -1) ** 2, axis=(-2, -1))
-    mahalanobis = np.sum(_solve_lower(l2, gap[..., None])[..., 0] ** 2, axis=-1)
+    solved = _solve_lower(l2, np.concatenate((difference, gap[..., None]), axis=-1))  # one factorisation of l2
+    off_diagonal = np.sum(np.tril(solved[..., :d], -1) ** 2, axis=(-2, -1))
+    mahalanobis = np.sum(solved[..., d] ** 2, axis=-1)
     diagonal1 = np.ascontiguousarray(np.diagonal(l1, axis1=-2, axis2=-1))
     diagonal2 = np.ascontiguousarray(np.diagonal(l2, axis1=-2, axis2=-1))
     scratch = [np.empty(diagonal1.shape) for _ in range(12 + 1)]
