@@ -59,7 +59,7 @@ def _difference_cholesky(l2, delta, cov1):
     l1, difference = np.moveaxis(l1, -1, 0).reshape(shape), np.moveaxis(difference, -1, 0).reshape(shape)
     if np.any(far):
         far = far.reshape(shape[:-2])
-        l1[far] = _cholesky(np.broadcast_to(cov1, shape)[far], "cov1")
+        l1[far] = _cholesky(cov1[far], "cov1")
         difference[far] = l1[far] - l2[far]
     return l1, difference
 
