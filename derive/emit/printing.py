@@ -19,7 +19,7 @@ class DerivationLatexPrinter(LatexPrinter):
     ``log q(z)`` without brackets, a quadratic form (z − μ)ᵀA(z − μ) without the [0, 0]
     SymPy needs to make it a scalar, det(·) rather than |·|, a sum built unevaluated
     (a form chosen by the derivation's author, like the VAE form) keeps its written order, and
-    a sum over several indices prints as nested sums (Σᵢ Σ_{j<i}, not a \substack).
+    a sum over several indices prints as nested sums (Σᵢ Σ_{j<i}, not a LaTeX substack).
     """
 
     def _print_Sum(self, expr: sp.Sum) -> str:
