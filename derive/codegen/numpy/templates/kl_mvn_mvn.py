@@ -19,14 +19,18 @@ def $name(mu1, cov1, mu2, cov2, *, validate=True):
     d = cov1.shape[-1]
     l2 = np.broadcast_to(_cholesky(cov2, "cov2"), shape + (d, d))
     cov1 = np.broadcast_to(cov1, shape + (d, d))
-    l1, difference = np.empty(l2.shape), np.empty(l2.shape)
     # near p (every variance within a factor 2) from cov1 - cov2; elsewhere the KL is at least a
     # marginal's (>= 0.09), two factors lose nothing, and LAPACK's Cholesky is faster
     ratio = np.diagonal(cov1, axis1=-2, axis2=-1) / np.diagonal(cov2, axis1=-2, axis2=-1)
     near = np.all((ratio >= 0.5) & (ratio <= 2.0), axis=-1)
-    if np.any(near):
+    if np.all(near):  # (no subsets to gather)
+        l1, difference = _difference_cholesky(l2, cov1 - cov2, cov1)
+    elif not np.any(near):
+        l1 = _cholesky(cov1, "cov1")
+        difference = l1 - l2
+    else:
+        l1, difference = np.empty(l2.shape), np.empty(l2.shape)
         l1[near], difference[near] = _difference_cholesky(l2[near], (cov1 - cov2)[near], cov1[near])
-    if not np.all(near):
         l1[~near] = _cholesky(cov1[~near], "cov1")
         difference[~near] = l1[~near] - l2[~near]
     return _${name}_terms(mu1, l1, mu2, l2, difference, shape)
