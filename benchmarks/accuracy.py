@@ -301,7 +301,210 @@ def near_equal_table() -> str:
     return "\n".join(lines)
 
 
+# ---- full covariance near q = p (issue 16) ----
+
+U = 2.0**-53
+"""The unit roundoff: the bound on a kernel's relative error is 16u(κ + 1)."""
+NEAR_EPSILONS = [10.0**-k for k in range(2, 15)]
+NEAR_CONDITIONS = [1.0, 1e3, 1e6, 1e9, 1e12]
+
+
+def _mp_matrix(a: np.ndarray) -> mp.matrix:
+    return mp.matrix([[mp.mpf(float(x)) for x in row] for row in np.atleast_2d(a)])
+
+
+def ref_kl_mvn(mu1, cov1, mu2, cov2, tril: bool = False) -> tuple[mp.mpf, mp.mpf]:
+    """(KL, κ) at the exact double inputs, from the closed form
+    KL = ½[tr(Σ₂⁻¹Σ₁) + gᵀΣ₂⁻¹g − d + log det Σ₂ − log det Σ₁], g = μ₂ − μ₁, at 60 digits.
+    κ = Σₖ |xₖ ∂KL/∂xₖ| / KL, the componentwise relative condition number over the inputs the
+    kernels read: the means and the lower triangles (of Σ, or of L for ``tril``, Σ = LLᵀ), with
+    ∂KL/∂Σ₁ = ½(Σ₂⁻¹ − Σ₁⁻¹), ∂KL/∂Σ₂ = ½(Σ₂⁻¹ − Σ₂⁻¹Σ₁Σ₂⁻¹ − Σ₂⁻¹ggᵀΣ₂⁻¹) and ∂KL/∂L = 2(∂KL/∂Σ)L."""
+    d = len(mu1)
+    m1, m2 = _mp_matrix(np.tril(cov1) if tril else cov1), _mp_matrix(np.tril(cov2) if tril else cov2)
+    s1, s2 = (m1 * m1.T, m2 * m2.T) if tril else (m1, m2)
+    gap = mp.matrix([mp.mpf(float(b)) - mp.mpf(float(a)) for a, b in zip(mu1, mu2)])
+    i1, i2 = s1**-1, s2**-1
+    y = i2 * gap
+    kl = (sum((i2 * s1)[k, k] for k in range(d)) + sum(gap[k] * y[k] for k in range(d)) - d
+          + mp.log(mp.det(s2)) - mp.log(mp.det(s1))) / 2
+    g1, g2 = (i2 - i1) / 2, (i2 - i2 * s1 * i2 - y * y.T) / 2
+    if tril:
+        g1, g2 = 2 * g1 * m1, 2 * g2 * m2
+    total = mp.mpf(0)
+    for k in range(d):
+        total += abs(mp.mpf(float(mu1[k])) * y[k]) + abs(mp.mpf(float(mu2[k])) * y[k])
+        for j in range(k + 1):
+            weight = 1 if (j == k or tril) else 2  # a symmetric entry stands for two
+            total += weight * (abs(m1[k, j] * g1[k, j]) + abs(m2[k, j] * g2[k, j]))
+    return kl, (total / abs(kl) if kl != 0 else mp.mpf(0))
+
+
+def quadrature_kl_mvn_2d(mu1, cov1, mu2, cov2) -> mp.mpf:
+    """E_q[log q(z) − log p(z)] for d = 2 by Gauss–Hermite quadrature in q's frame (z = μ₁ + L₁t,
+    L₁ by mpmath), the 2 × 2 log-densities written out by hand: the defining integral, not the
+    closed form.  The integrand is a quadratic in t, so 4 points a coordinate are exact."""
+    a1, b1, c1 = (mp.mpf(float(cov1[0][0])), mp.mpf(float(cov1[1][0])), mp.mpf(float(cov1[1][1])))
+    m = [mp.mpf(float(x)) for x in mu1]
+    l11 = mp.sqrt(a1)
+    l21 = b1 / l11
+    l22 = mp.sqrt(c1 - l21**2)
+
+    def log_density(z1, z2, mean, cov):
+        a, b, c = (mp.mpf(float(cov[0][0])), mp.mpf(float(cov[1][0])), mp.mpf(float(cov[1][1])))
+        det = a * c - b * b
+        x, y = z1 - mp.mpf(float(mean[0])), z2 - mp.mpf(float(mean[1]))
+        return -mp.log(2 * mp.pi) - mp.log(det) / 2 - (c * x * x - 2 * b * x * y + a * y * y) / (2 * det)
+
+    # probabilists' Gauss–Hermite, 4 points (weight e^{-t²/2}/√(2π)): roots of t⁴ − 6t² + 3
+    nodes = [-mp.sqrt(3 + mp.sqrt(6)), -mp.sqrt(3 - mp.sqrt(6)), mp.sqrt(3 - mp.sqrt(6)), mp.sqrt(3 + mp.sqrt(6))]
+    weights = [(3 - mp.sqrt(6)) / 12, (3 + mp.sqrt(6)) / 12, (3 + mp.sqrt(6)) / 12, (3 - mp.sqrt(6)) / 12]
+    total = mp.mpf(0)
+    for t1, w1 in zip(nodes, weights):
+        for t2, w2 in zip(nodes, weights):
+            z1, z2 = m[0] + l11 * t1, m[1] + l21 * t1 + l22 * t2
+            total += w1 * w2 * (log_density(z1, z2, mu1, cov1) - log_density(z1, z2, mu2, cov2))
+    return total
+
+
+def _spd(rng: np.random.Generator, d: int, condition: float) -> np.ndarray:
+    """Q Λ Qᵀ with eigenvalues log-uniform between 1 and ``condition`` (both ends taken), at a
+    scale 10^U(-3, 3), made exactly symmetric from its lower triangle."""
+    q, _ = np.linalg.qr(rng.normal(size=(d, d)))
+    eigenvalues = np.exp(rng.uniform(0.0, np.log(condition), d))
+    eigenvalues[0], eigenvalues[-1] = 1.0, (condition if d > 1 else 1.0)
+    s = (q * eigenvalues) @ q.T * 10.0 ** rng.uniform(-3, 3)
+    return np.tril(s) + np.tril(s, -1).T
+
+
+def grid_kl_mvn_near_equal(seed: int = 20261203, repeats: int = 2, dimensions=range(1, 11),
+                           epsilons=None, conditions=None) -> list[tuple[str, float, float, tuple]]:
+    """(form, ε, cond Σ₂, (μ₁, Σ₁ or L₁, μ₂, Σ₂ or L₂)) near q = p, d = 1…10.
+
+    Covariances: Σ₂ = QΛQᵀ (well conditioned, or cond up to 1e12), a diagonal Σ₂ and a Wishart
+    one (cond 1 rows); Σ₁ = Σ₂ + εS with S = L₂RL₂ᵀ, R random symmetric, ‖R‖₂ ≤ 1 (so Σ₁ stays
+    positive definite at every condition), rounded and made exactly symmetric.  Factors:
+    L₂ = chol(Σ₂), L₁ = L₂ + εL₂T with T random lower triangular, ‖T‖₂ ≤ 1.  Means apart by
+    ε: μ₁ = μ₂ + εL₂z.  Plus q = p exactly, once per form and dimension."""
+    rng = np.random.default_rng(seed)
+    epsilons = NEAR_EPSILONS if epsilons is None else epsilons
+    conditions = NEAR_CONDITIONS if conditions is None else conditions
+    rows = []
+    for d in dimensions:
+        for condition in [*conditions, "diagonal", "wishart"]:
+            for eps in epsilons:
+                for _ in range(repeats):
+                    if condition == "diagonal":
+                        cov2 = np.diag(10.0 ** rng.uniform(-3, 3, d))
+                    elif condition == "wishart":
+                        a = rng.normal(size=(d, d + 2))
+                        cov2 = a @ a.T
+                        cov2 = np.tril(cov2) + np.tril(cov2, -1).T
+                    else:
+                        cov2 = _spd(rng, d, condition)
+                    l2 = np.linalg.cholesky(cov2)
+                    r = rng.normal(size=(d, d))
+                    r = (r + r.T) / 2
+                    r /= max(1.0, np.linalg.norm(r, 2))
+                    cov1 = cov2 + eps * (l2 @ r @ l2.T)
+                    cov1 = np.tril(cov1) + np.tril(cov1, -1).T
+                    mu2 = rng.normal(size=d)
+                    mu1 = mu2 + eps * (l2 @ rng.normal(size=d))
+                    label = condition if isinstance(condition, str) else float(condition)
+                    rows.append(("cov", eps, label, (mu1, cov1, mu2, cov2)))
+                    t = np.tril(rng.normal(size=(d, d)))
+                    t /= max(1.0, np.linalg.norm(t, 2))
+                    rows.append(("tril", eps, label, (mu1, l2 + eps * (l2 @ t), mu2, l2)))
+        cov = _spd(rng, d, 10.0)
+        mu = rng.normal(size=d)
+        rows.append(("cov", 0.0, 10.0, (mu, cov, mu, cov)))
+        rows.append(("tril", 0.0, 10.0, (mu, np.linalg.cholesky(cov), mu, np.linalg.cholesky(cov))))
+    return rows
+
+
+def old_kl_mvn(mu1, cov1, mu2, cov2, tril: bool = False) -> float:
+    """derive's kl_mvn_mvn before issue 16 (the negative control): separate Cholesky factors,
+    ½(‖L₂⁻¹L₁‖²_F + ‖L₂⁻¹(μ₂ − μ₁)‖² − d) + Σᵢ log(L₂ᵢᵢ/L₁ᵢᵢ)."""
+    l1, l2 = (np.tril(cov1), np.tril(cov2)) if tril else (np.linalg.cholesky(cov1), np.linalg.cholesky(cov2))
+    trace = np.sum(np.linalg.solve(l2, l1) ** 2)
+    mahalanobis = np.sum(np.linalg.solve(l2, mu2 - mu1) ** 2)
+    return float((trace + mahalanobis - len(mu1)) / 2 + np.sum(np.log(np.diag(l2) / np.diag(l1))))
+
+
+def torch_kl_mvn(mu1, cov1, mu2, cov2, tril: bool = False) -> float:
+    """torch.distributions.kl._kl_multivariatenormal_multivariatenormal, transcribed to numpy:
+    half_term1 + ½(term2 + term3 − n), term2 = ‖L₂⁻¹L₁‖²_F, term3 the Mahalanobis term."""
+    l1, l2 = (np.tril(cov1), np.tril(cov2)) if tril else (np.linalg.cholesky(cov1), np.linalg.cholesky(cov2))
+    half_term1 = np.sum(np.log(np.diag(l2))) - np.sum(np.log(np.diag(l1)))
+    term2 = np.sum(np.linalg.solve(l2, l1) ** 2)
+    term3 = np.sum(np.linalg.solve(l2, mu2 - mu1) ** 2)
+    return float(half_term1 + 0.5 * (term2 + term3 - len(mu1)))
+
+
+def c_kl_mvn(lib, ffi, form: str) -> Callable[..., float]:
+    function = lib.derive_kl_mvn_mvn if form == "cov" else lib.derive_kl_mvn_mvn_tril
+
+    def call(mu1, m1, mu2, m2):
+        arrays = [np.ascontiguousarray(a, dtype=np.float64) for a in (mu1, m1, mu2, m2)]
+        out = ffi.new("double *")
+        status = function(len(mu1), *(ffi.cast("const double *", ffi.from_buffer(a)) for a in arrays), out)
+        return out[0] if status == 0 else np.nan
+    return call
+
+
+def near_equal_mvn_measure(implementations: dict[str, Callable[[str], Callable[..., float]]], rows=None):
+    """For each implementation: {(form, ε): (max error/bound, max rel. error, negatives, count)}
+    and the rows that broke the bound, with the exact values."""
+    rows = grid_kl_mvn_near_equal() if rows is None else rows
+    results = {label: {} for label in implementations}
+    for form, eps, _, args in rows:
+        reference, kappa = ref_kl_mvn(*args, tril=(form == "tril"))
+        bound = 16 * U * (kappa + 1)
+        for label, make in implementations.items():
+            value = make(form)(*args)
+            if reference == 0:
+                ratio = rel = 0.0 if value == 0 else np.inf
+            else:
+                rel = float(abs(mp.mpf(float(value)) - reference) / abs(reference)) if np.isfinite(value) else np.inf
+                ratio = rel / float(bound)
+            worst, worst_rel, negatives, count = results[label].get((form, eps), (0.0, 0.0, 0, 0))
+            results[label][(form, eps)] = (max(worst, ratio), max(worst_rel, rel), negatives + (value < 0), count + 1)
+    return results
+
+
+def near_equal_mvn_table(include_c: bool = True) -> str:
+    """Max error as a fraction of 16u(κ + 1), per ε, for derive's kernels (numpy and C), derive's
+    kernel before issue 16 and torch's formula in numpy, with how many values were negative."""
+    numpy_kernels = load_numpy()
+    implementations = {
+        "derive numpy": lambda form: (lambda *a: numpy_kernels.kl_mvn_mvn(*a, validate=False)) if form == "cov"
+        else (lambda *a: numpy_kernels.kl_mvn_mvn_tril(*a, validate=False))}
+    if include_c:
+        ffi, lib = load_c()
+        implementations["derive C"] = lambda form: c_kl_mvn(lib, ffi, form)
+    implementations["derive before issue 16"] = lambda form: lambda *a: old_kl_mvn(*a, tril=(form == "tril"))
+    implementations["torch's formula (numpy)"] = lambda form: lambda *a: torch_kl_mvn(*a, tril=(form == "tril"))
+    results = near_equal_mvn_measure(implementations)
+    labels = list(implementations)
+    lines = ["| inputs | ε | " + " | ".join(labels) + " |", "| --- | --- |" + " --- |" * len(labels)]
+    keys = sorted(results[labels[0]], key=lambda k: (k[0], -k[1]))
+    for form, eps in keys:
+        cells = []
+        for label in labels:
+            worst, rel, negatives, count = results[label][(form, eps)]
+            cells.append(f"{worst:.2g} ({rel:.1e}){f', {negatives} < 0' if negatives else ''}")
+        name = "covariances" if form == "cov" else "factors (_tril)"
+        lines.append(f"| {name} | {eps:.0e} | " + " | ".join(cells) + " |")
+    count = sum(c for *_, c in results[labels[0]].values())
+    lines.append("")
+    lines.append(f"Each cell: the largest error over the row's pairs as a fraction of 16u(κ + 1) (≤ 1 meets the "
+                 f"bound), the largest relative error in brackets, and how many values were negative; "
+                 f"{count} pairs, d = 1…10, cond(Σ₂) = 1…1e12, diagonal and Wishart covariances.")
+    return "\n".join(lines)
+
+
 if __name__ == "__main__":
     print(table(include_c="--no-c" not in sys.argv))
     print()
     print(near_equal_table())
+    print()
+    print(near_equal_mvn_table(include_c="--no-c" not in sys.argv))

@@ -3,7 +3,7 @@
 Run by hand (not collected by pytest):
 
     python3 benchmarks/kernels.py [--reps 15] [--short-reps 15] [--sizes 1000 1000000 4000000 10000000]
-                                  [--near-sizes 4000000] [--only univariate vae mvn]
+                                  [--near-sizes 4000000] [--only univariate vae mvn] [--baseline DIR]
 
 Three sections, each printed as a Markdown table for the README.
 
@@ -50,7 +50,13 @@ Three sections, each printed as a Markdown table for the README.
      compiled with the kernels, with the recommended flags);
    - numpy ``kl_mvn_mvn`` batched over the N pairs, validated and ``validate=False``;
    - numpy by hand, batched: ``np.linalg.cholesky`` of both, ``np.linalg.solve`` for L2^-1 L1 and
-     L2^-1 (mu2 - mu1), log-diagonals for the determinants.
+     L2^-1 (mu2 - mu1), log-diagonals for the determinants;
+   - with ``--baseline DIR`` (a copy of an older ``generated/``, e.g. from ``git show``), the same
+     C and numpy rows from it, timed in the same interleaved runs, and each kernel's time over
+     its baseline's (its C symbols renamed ``base_*`` so that both libraries load side by side).
+
+   Inputs: random pairs (far from q = p), and near q = p (S1 = S2 + 1e-6 L2 R L2^T, R random
+   symmetric, means 1e-6 apart), where the kernels' difference recurrence runs to the end.
 
 Timing is interleaved: every repetition runs each variant once, round-robin, starting one variant
 later each repetition, so drift in machine load hits all variants alike; a sample of a short
@@ -135,6 +141,7 @@ int kl_mvn_loop(size_t n, size_t d, const double *mu1, const double *cov1, const
 """
 MVN_LOOP_CDEF = ("int kl_mvn_loop(size_t n, size_t d, const double *mu1, const double *cov1, const double *mu2, "
                  "const double *cov2, double *out);")
+BASE_MVN_LOOP_CDEF = MVN_LOOP_CDEF.replace("kl_mvn_loop", "base_kl_mvn_loop")
 
 FLOOR = "C streaming floor (3 adds)"
 HAND_WRITTEN = "numpy, hand-written formula"
@@ -386,43 +393,70 @@ def kl_mvn_by_hand(mu1, cov1, mu2, cov2):
     return 0.5 * (trace + np.sum(z**2, axis=-1) - mu1.shape[-1] + log_det_ratio)
 
 
-def mvn_section(args, ffi, mvn_c, np_kernels) -> None:
-    rows = []
-    for d in MVN_DIMS:
-        n = mvn_pairs(d)
-        rng = np.random.default_rng(640 + d)
-        cov1, cov2 = spd_stack(rng, n, d), spd_stack(rng, n, d)
-        mu1, mu2 = rng.uniform(-1.0, 1.0, (n, d)), rng.uniform(-1.0, 1.0, (n, d))
-        out_c = np.zeros(n)
-        pointers = [c_array(ffi, a) for a in (mu1, cov1, mu2, cov2)]
-        p_out = c_array(ffi, out_c, "double *")
+def near_pairs(rng, cov2: np.ndarray, eps: float = 1e-6):
+    """S1 = S2 + eps L2 R L2^T (R random symmetric, ||R||_2 <= 1), made exactly symmetric."""
+    l2 = np.linalg.cholesky(cov2)
+    r = rng.standard_normal(cov2.shape)
+    r = (r + np.swapaxes(r, -1, -2)) / 2
+    r /= np.maximum(1.0, np.linalg.norm(r, 2, axis=(-2, -1)))[..., None, None]
+    s = cov2 + eps * (l2 @ r @ np.swapaxes(l2, -1, -2))
+    return np.ascontiguousarray(np.tril(s) + np.swapaxes(np.tril(s, -1), -1, -2))
 
-        variants = {
-            "C `derive_kl_mvn_mvn` (one call per pair, C loop)": lambda: mvn_c.kl_mvn_loop(n, d, *pointers, p_out),
-            "numpy `kl_mvn_mvn(validate=False)` (batched)":
-                lambda: np_kernels.kl_mvn_mvn(mu1, cov1, mu2, cov2, validate=False),
-            "numpy `kl_mvn_mvn` (validated, batched)": lambda: np_kernels.kl_mvn_mvn(mu1, cov1, mu2, cov2),
-            "numpy cholesky + solve by hand (batched)": lambda: kl_mvn_by_hand(mu1, cov1, mu2, cov2),
-        }
-        reference = kl_mvn_by_hand(mu1, cov1, mu2, cov2)
-        for name, run in variants.items():
-            result = run()
-            if name.startswith("C"):
-                assert result == 0, f"kl_mvn_loop returned status {result}"
-                result = out_c
-            np.testing.assert_allclose(result, reference, rtol=1e-10)
-        times = measure(variants, args.short_reps)
-        c_median = statistics.median(times["C `derive_kl_mvn_mvn` (one call per pair, C loop)"])
-        for name, samples in times.items():
-            median = statistics.median(samples)
-            rows.append((name, d, n, median / n * 1e9, median / c_median, iqr_percent(samples)))
+
+C_MVN = "C `derive_kl_mvn_mvn` (one call per pair, C loop)"
+NUMPY_MVN = "numpy `kl_mvn_mvn(validate=False)` (batched)"
+NUMPY_MVN_VALIDATED = "numpy `kl_mvn_mvn` (validated, batched)"
+
+
+def mvn_section(args, ffi, mvn_c, np_kernels, baseline=None) -> None:
+    """``baseline``: (C library with base_kl_mvn_loop, numpy module) of an older generated/."""
+    rows = []
+    for kind in ("random", "near q = p"):
+        for d in MVN_DIMS:
+            n = mvn_pairs(d)
+            rng = np.random.default_rng(640 + d)
+            cov1, cov2 = spd_stack(rng, n, d), spd_stack(rng, n, d)
+            mu1, mu2 = rng.uniform(-1.0, 1.0, (n, d)), rng.uniform(-1.0, 1.0, (n, d))
+            if kind == "near q = p":
+                cov1, mu1 = near_pairs(rng, cov2), mu2 + 1e-6 * rng.uniform(-1.0, 1.0, (n, d))
+            out_c = np.zeros(n)
+            pointers = [c_array(ffi, a) for a in (mu1, cov1, mu2, cov2)]
+            p_out = c_array(ffi, out_c, "double *")
+
+            variants = {
+                C_MVN: lambda: mvn_c.kl_mvn_loop(n, d, *pointers, p_out),
+                NUMPY_MVN: lambda: np_kernels.kl_mvn_mvn(mu1, cov1, mu2, cov2, validate=False),
+                NUMPY_MVN_VALIDATED: lambda: np_kernels.kl_mvn_mvn(mu1, cov1, mu2, cov2),
+                "numpy cholesky + solve by hand (batched)": lambda: kl_mvn_by_hand(mu1, cov1, mu2, cov2),
+            }
+            if baseline is not None:
+                base_c, base_np = baseline
+                variants |= {
+                    C_MVN + ", baseline": lambda: base_c.base_kl_mvn_loop(n, d, *pointers, p_out),
+                    NUMPY_MVN + ", baseline": lambda: base_np.kl_mvn_mvn(mu1, cov1, mu2, cov2, validate=False),
+                    NUMPY_MVN_VALIDATED + ", baseline": lambda: base_np.kl_mvn_mvn(mu1, cov1, mu2, cov2),
+                }
+            reference = kl_mvn_by_hand(mu1, cov1, mu2, cov2)
+            for name, run in variants.items():
+                result = run()
+                if name.startswith("C"):
+                    assert result == 0, f"kl_mvn_loop returned status {result}"
+                    result = out_c
+                # near q = p the hand-written formula is itself off by ~1e-16 absolute
+                np.testing.assert_allclose(result, reference, rtol=1e-10, atol=1e-12)
+            times = measure(variants, args.short_reps)
+            medians = {name: statistics.median(samples) for name, samples in times.items()}
+            for name, samples in times.items():
+                base = medians.get(name + ", baseline")
+                rows.append((name, kind, d, n, medians[name] / n * 1e9, medians[name] / medians[C_MVN],
+                             f"{medians[name] / base:.2f}" if base else "", iqr_percent(samples)))
 
     print("## Full covariance KL(N(mu1, S1) || N(mu2, S2)), ns per pair")
     print()
-    print("| variant | d | pairs | ns/pair | × C | IQR |")
-    print("|---|---:|---:|---:|---:|---:|")
-    for name, d, n, ns, ratio, iqr in rows:
-        print(f"| {name} | {d} | {n} | {ns:,.0f} | {ratio:.2f} | {iqr:.0f}% |")
+    print("| variant | inputs | d | pairs | ns/pair | × C | × baseline | IQR |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|")
+    for name, kind, d, n, ns, ratio, over_base, iqr in rows:
+        print(f"| {name} | {kind} | {d} | {n} | {ns:,.0f} | {ratio:.2f} | {over_base} | {iqr:.0f}% |")
     print()
 
 
@@ -442,6 +476,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--near-sizes", type=int, nargs="*", default=[4 * 10**6],
                         help="elements per call in the univariate section, inputs near q = p")
     parser.add_argument("--only", nargs="+", choices=SECTIONS, default=list(SECTIONS), help="sections to run")
+    parser.add_argument("--baseline", type=Path, default=None,
+                        help="an older generated/ (numpy/derive_gaussian.py, c/derive_gaussian.{h,c}) to time "
+                             "the full-covariance kernels beside")
     args = parser.parse_args(argv)
 
     import cffi
@@ -473,6 +510,24 @@ def main(argv: list[str] | None = None) -> int:
         rows_floor_c = ffi.dlopen(str(rows_floor_lib))
         mvn_c = ffi.dlopen(str(mvn_lib))
         np_kernels = load_numpy_module()
+        baseline = None
+        if args.baseline is not None:
+            base = tmp / "base"
+            base.mkdir()
+            for name in ("derive_gaussian.h", "derive_gaussian.c"):  # derive_* -> base_*: both load side by side
+                text = (args.baseline / "c" / name).read_text(encoding="utf-8")
+                (base / name.replace("derive_", "base_")).write_text(
+                    text.replace("derive_", "base_").replace("DERIVE_", "BASE_"))
+            (base / "mvn_loop.c").write_text(MVN_LOOP_SOURCE.replace("derive_", "base_").replace(
+                "kl_mvn_loop", "base_kl_mvn_loop"))
+            compile_shared(cc, [base / "mvn_loop.c", base / "base_gaussian.c"], base / "libbase.so", flags,
+                           include=base)
+            ffi.cdef(BASE_MVN_LOOP_CDEF)
+            spec = importlib.util.spec_from_file_location("_bench_base_gaussian",
+                                                          args.baseline / "numpy" / "derive_gaussian.py")
+            base_np = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(base_np)
+            baseline = (ffi.dlopen(str(base / "libbase.so")), base_np)
 
         compiler = subprocess.run([cc, "--version"], capture_output=True, text=True).stdout.splitlines()[0]
         cpu = platform.processor() or platform.machine()
@@ -500,7 +555,7 @@ def main(argv: list[str] | None = None) -> int:
         if "vae" in args.only:
             vae_section(args, ffi, kernels_c, rows_floor_c, np_kernels)
         if "mvn" in args.only:
-            mvn_section(args, ffi, mvn_c, np_kernels)
+            mvn_section(args, ffi, mvn_c, np_kernels, baseline)
         print(f"(measured in {time.perf_counter() - started:.0f} s)")
         return 0
     finally:

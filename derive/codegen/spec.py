@@ -31,7 +31,8 @@ class KernelSpec:
     terms: tuple[tuple[str, sp.Expr], ...] = ()
     """(name, subexpression of the derivation's result) for each scalar the template computes."""
     solves: bool = False
-    """Whether the C needs the triangular solver (printed only when some kernel does)."""
+    """Whether the C needs the triangular solver and the difference Cholesky (printed only when
+    some kernel does)."""
 
 
 @dataclass(frozen=True)
@@ -55,8 +56,9 @@ class Kernel:
 
     @property
     def helpers(self) -> tuple[type, ...]:
-        """The special functions this kernel calls, each printed once as a helper."""
+        """The special functions this kernel calls, each printed once as a helper (the terms a
+        template computes count: it calls their helpers)."""
         from derive.engine.special import SpecialFunction
-        exprs = [e for _, e in self.temporaries] + [self.output]
+        exprs = [e for _, e in self.temporaries] + [self.output] + [e for _, e in self.spec.terms]
         used = {type(f) for e in exprs for f in e.atoms(SpecialFunction)}
         return tuple(sorted(used, key=lambda f: f.__name__))

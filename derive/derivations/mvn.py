@@ -3,16 +3,20 @@
 The log-density is a quadratic form; the one fact needed is the lemma
 E_q[(z − m)ᵀA(z − m)] = tr(AΣ) + (μ − m)ᵀA(μ − m), derived here with the trace trick.
 The stable forms are in Cholesky factors Σ = L Lᵀ: log det Σ = 2 Σᵢ log Lᵢᵢ, the trace as a
-sum of squares of L₂⁻¹L₁, the Mahalanobis term as a squared norm of L₂⁻¹(μ₂ − μ₁).
+sum of squares of L₂⁻¹L₁, the Mahalanobis term as a squared norm of L₂⁻¹(μ₂ − μ₁); then, for
+the KL, the trace and log-determinant terms together as a sum of nonnegative terms that does
+not cancel as q → p (the strictly lower part of A = L₂⁻¹L₁, and ψ of its diagonal).
 """
 from __future__ import annotations
 
 import sympy as sp
+from sympy.matrices.expressions.matexpr import MatrixElement
 
 from derive.codegen.spec import KernelSpec
 from derive.derivations.citation import cite
 from derive.derivations.registry import publish
 from derive.engine import Context, Derivation, DerivationBuilder, Rule
+from derive.engine.special import ScaleTerm
 from derive.engine.rules import (EXPAND_LOG_DENSITY, LINEARITY, LOG_ALGEBRA, LOG_OF_QUOTIENT,
                                  PULL_CONSTANTS, STABLE_FORM)
 from derive.models.mvn import MultivariateNormal, mvn_1, mvn_2, mvn_single, n, scalar, z_vector
@@ -20,6 +24,7 @@ from derive.models.mvn import MultivariateNormal, mvn_1, mvn_2, mvn_single, n, s
 A = sp.MatrixSymbol("A", n, n)
 m = sp.MatrixSymbol("m", n, 1)
 i = sp.Symbol("i", integer=True, nonnegative=True)
+j = sp.Symbol("j", integer=True, nonnegative=True)
 
 
 def _integral(integrand: sp.Expr) -> sp.Integral:
@@ -109,12 +114,23 @@ def entropy_terms(q: MultivariateNormal) -> dict[str, sp.Expr]:
     return {"half_log_det": _log_det_cholesky(q)}
 
 
-def kl_terms(q: MultivariateNormal, p: MultivariateNormal) -> dict[str, sp.Expr]:
-    """The named terms of the stable KL, as kernels compute them by triangular solves."""
+def _cholesky_kl_terms(q: MultivariateNormal, p: MultivariateNormal) -> dict[str, sp.Expr]:
+    """The KL's terms in Cholesky factors: triangular solves, but tr − n cancels as q → p."""
     solve_factor, solve_gap = p.factor.I * q.factor, p.factor.I * (p.mean - q.mean)
     return {"trace_term": sp.Trace(solve_factor.T * solve_factor),
             "mahalanobis": scalar(solve_gap.T * solve_gap),
             "half_log_det_ratio": sp.Sum(sp.log(p.factor[i, i]) - sp.log(q.factor[i, i]), (i, 0, n - 1))}
+
+
+def kl_terms(q: MultivariateNormal, p: MultivariateNormal) -> dict[str, sp.Expr]:
+    """The named terms of the stable KL, as kernels compute them: with A = L₂⁻¹L₁ (lower
+    triangular, aᵢᵢ = L₁ᵢᵢ/L₂ᵢᵢ), the squares of its strictly lower part, the Mahalanobis term,
+    and ψ of its diagonal.  Each is ≥ 0 and 0 at q = p; A − I = L₂⁻¹(L₁ − L₂) off the diagonal,
+    so a kernel that has L₁ − L₂ without cancellation has every term to full relative accuracy."""
+    a_ij = MatrixElement(p.factor.I * q.factor, i, j)  # as an element: indexing would write out the product
+    return {"off_diagonal": sp.Sum(a_ij**2, (j, 0, i - 1), (i, 0, n - 1)),
+            "mahalanobis": _cholesky_kl_terms(q, p)["mahalanobis"],
+            "scale_terms": sp.Sum(ScaleTerm(q.factor[i, i], p.factor[i, i]), (i, 0, n - 1))}
 
 
 @publish("entropy-mvn", "Entropy of a multivariate normal", kernels=(
@@ -174,8 +190,13 @@ def kl_mvn(name: str, title: str) -> Derivation:
     builder.to((sp.Trace(p.cov.I * q.cov) + scalar(gap.T * p.cov.I * gap) - n
                 + sp.log(sp.Determinant(p.cov)) - sp.log(sp.Determinant(q.cov))) / 2, LOG_ALGEBRA,
                "det(cΣ) = cⁿ det Σ: the 2π terms cancel and ½ log eⁿ = n/2; (μ₁ − μ₂)ᵀA(μ₁ − μ₂) = (μ₂ − μ₁)ᵀA(μ₂ − μ₁)")
-    terms = kl_terms(q, p)
-    builder.to((terms["trace_term"] + terms["mahalanobis"] - n) / 2 + terms["half_log_det_ratio"], STABLE_FORM,
+    cholesky = _cholesky_kl_terms(q, p)
+    builder.to((cholesky["trace_term"] + cholesky["mahalanobis"] - n) / 2 + cholesky["half_log_det_ratio"], STABLE_FORM,
                "with Σ = L Lᵀ: tr(Σ₂⁻¹Σ₁) = ‖L₂⁻¹L₁‖²_F, the Mahalanobis term is ‖L₂⁻¹(μ₂ − μ₁)‖², "
                "½ log det Σ = Σᵢ log Lᵢᵢ: triangular solves, no inverse, no determinant")
+    terms = kl_terms(q, p)
+    builder.to((terms["off_diagonal"] + terms["mahalanobis"]) / 2 + terms["scale_terms"], STABLE_FORM,
+               "A = L₂⁻¹L₁ is lower triangular with aᵢᵢ = L₁ᵢᵢ/L₂ᵢᵢ, so ‖A‖²_F − n − 2 Σᵢ log aᵢᵢ = "
+               "Σ_{i>j} aᵢⱼ² + Σᵢ (aᵢᵢ² − 1 − 2 log aᵢᵢ) = Σ_{i>j} aᵢⱼ² + 2 Σᵢ ψ(L₁ᵢᵢ, L₂ᵢᵢ): nonnegative terms, "
+               "0 at q = p, none a difference of nearly equal numbers (KL ≥ 0 term by term)")
     return builder.build()

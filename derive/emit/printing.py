@@ -17,9 +17,18 @@ class DerivationLatexPrinter(LatexPrinter):
 
     Customisations: density placeholders print as ``q(z)`` (not ``q{\\left(z \\right)}``),
     ``log q(z)`` without brackets, a quadratic form (z − μ)ᵀA(z − μ) without the [0, 0]
-    SymPy needs to make it a scalar, det(·) rather than |·|, and a sum built unevaluated
-    (a form chosen by the derivation's author, like the VAE form) keeps its written order.
+    SymPy needs to make it a scalar, det(·) rather than |·|, a sum built unevaluated
+    (a form chosen by the derivation's author, like the VAE form) keeps its written order, and
+    a sum over several indices prints as nested sums (Σᵢ Σ_{j<i}, not a LaTeX substack).
     """
+
+    def _print_Sum(self, expr: sp.Sum) -> str:
+        if len(expr.limits) == 1:
+            return super()._print_Sum(expr)
+        inner = sp.Sum(expr.function, *expr.limits[:-1])
+        index, first, last = expr.limits[-1]
+        return (rf"\sum_{{{self._print(index)}={self._print(first)}}}^{{{self._print(last)}}} "
+                + self._print(inner))
 
     def _print_Function(self, expr: sp.Function, exp: str | None = None) -> str:
         if not _is_placeholder(expr):

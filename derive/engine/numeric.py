@@ -34,13 +34,19 @@ Values = dict[sp.Basic, sp.Basic]
 
 def expand_finite(expr: sp.Expr) -> sp.Expr:
     """Σ and Π with concrete bounds written out term by term (by structural substitution, so
-    an index inside an integral's variable, z_d, is replaced too); integrals left alone."""
+    an index inside an integral's variable, z_d, is replaced too); integrals left alone.
+    A nested Σᵢ Σ_{j<i} (one Sum with two limits) is written out from its outer limit, repeatedly."""
     def write_out(e: sp.Expr) -> sp.Expr:
-        (index, first, last), = e.limits
-        terms = [e.function.xreplace({index: sp.Integer(k)}) for k in range(int(first), int(last) + 1)]
+        index, first, last = e.limits[-1]
+        inner = e.func(e.function, *e.limits[:-1]) if len(e.limits) > 1 else e.function
+        terms = [inner.xreplace({index: sp.Integer(k)}) for k in range(int(first), int(last) + 1)]
         return sp.Add(*terms) if isinstance(e, sp.Sum) else sp.Mul(*terms)
-    return expr.replace(lambda e: isinstance(e, (sp.Sum, sp.Product)) and len(e.limits) == 1 and all(
-        b.is_number for b in e.limits[0][1:]), write_out)
+    while True:
+        done = expr.replace(lambda e: isinstance(e, (sp.Sum, sp.Product)) and all(
+            b.is_number for b in e.limits[-1][1:]), write_out)
+        if done == expr:
+            return expr
+        expr = done
 
 
 def instantiate(expr: sp.Expr, context: Context, size: int) -> sp.Expr:

@@ -147,19 +147,41 @@ static inline void derive_two_sum(double *sum, double *error, const double x)
     *sum = rounded;
 }
 
-/* The lower Cholesky factor l of a symmetric positive definite d x d matrix a (row-major),
- * a = l l^T.  Returns 0, or 1 if a is not symmetric (to 8 ulp), not finite or not positive
+/* 1 if a (d x d, row-major) is symmetric to round-off: |a_ij - a_ji| <= 2^-26 max_i |a_ii|
+ * (for a covariance, its largest entry); NaN or infinity off the diagonal fails too, on the
+ * diagonal the factorisation refuses it.  2^-26 = sqrt(DBL_EPSILON): ordinary constructions
+ * (Q diag Q^T, inverses, A B A^T) leave about d u cond(a) max|a|, under it for d <= 64 up to
+ * cond ~1e6; a relative asymmetry of 1e-6 is 67 times over it.  The kernels read the lower
+ * triangle. */
+static int derive_is_covariance(size_t d, const double *a)
+{
+    double scale = 0.0;
+    size_t i, j;
+    for (i = 0; i < d; ++i) {
+        scale = fmax(scale, fabs(a[i*d + i]));
+    }
+    for (i = 0; i < d; ++i) {
+        for (j = 0; j < i; ++j) {
+            if (!(fabs(a[i*d + j] - a[j*d + i]) <= 1.4901161193847656e-08*scale)) {
+                return 0;
+            }
+        }
+    }
+    return 1;
+}
+
+/* The lower Cholesky factor l of a d x d covariance a (row-major; its lower triangle is read),
+ * a = l l^T.  Returns 0, or 1 if a is not symmetric to round-off, not finite or not positive
  * definite. */
 static int derive_cholesky(size_t d, const double *a, double *l)
 {
     size_t i, j, k;
+    if (!derive_is_covariance(d, a)) {
+        return 1;
+    }
     for (i = 0; i < d; ++i) {
         for (j = 0; j <= i; ++j) {
-            const double aij = a[i*d + j], aji = a[j*d + i];
-            double sum = aij;
-            if (!(fabs(aij - aji) <= 8.0*DBL_EPSILON*fmax(fabs(aij), fabs(aji)))) {
-                return 1;
-            }
+            double sum = a[i*d + j];
             for (k = 0; k < j; ++k) {
                 sum -= l[i*d + k]*l[j*d + k];
             }
@@ -179,12 +201,12 @@ static int derive_cholesky(size_t d, const double *a, double *l)
     return 0;
 }
 
-/* 1 if l is a usable Cholesky factor: a finite, positive diagonal. */
+/* 1 if l is a usable factor: a finite, nonzero diagonal (its signs do not change l l^T). */
 static int derive_is_factor(size_t d, const double *l)
 {
     size_t i;
     for (i = 0; i < d; ++i) {
-        if (!(l[i*d + i] > 0.0) || !isfinite(l[i*d + i])) {
+        if (!(l[i*d + i] != 0.0) || !isfinite(l[i*d + i])) {
             return 0;
         }
     }
@@ -203,6 +225,67 @@ static void derive_solve_lower(size_t n, const double *l, size_t stride, const d
         }
         x[i] = sum/l[i*stride + i];
     }
+}
+
+/* l1 and diff = l1 - l2 (lower triangles written) with l1 l1^T = a1, from the lower triangles of
+ * the covariances a1, a2 and the factor l2 of a2.  The Cholesky recurrence written for the
+ * difference D: (a1 - a2)_ij = sum_{k<=j} (l2_ik D_jk + D_ik l1_jk), so
+ * D_jj = s/(l2_jj + sqrt(l2_jj^2 + s)) and D_ij = (s - l2_ij D_jj)/l1_jj, s the remainder:
+ * every term is O(a1 - a2), so D has full relative accuracy when a1 ~ a2 (two factors
+ * computed apart differ by their own rounding, ~u |l|, as much as by a1 - a2).  From the first
+ * column where l1_jj^2 = l2_jj^2 + s would cancel (l1_jj^2 < l2_jj^2/2: q is far from p) on,
+ * l1 by the ordinary recurrence on a1 and D = l1 - l2, which loses nothing there.
+ * Returns 0, or 1 if a1 is not positive definite (or not finite). */
+static int derive_difference_cholesky(size_t d, const double *a1, const double *a2, const double *l2,
+                                        double *l1, double *diff)
+{
+    size_t i, j, k;
+    int direct = 0;
+    for (j = 0; j < d; ++j) {
+        const double pivot = l2[j*d + j];
+        if (!direct) {
+            double s = a1[j*d + j] - a2[j*d + j], square;
+            for (k = 0; k < j; ++k) {
+                s -= diff[j*d + k]*(l2[j*d + k] + l1[j*d + k]);
+            }
+            square = pivot*pivot + s;
+            if (square >= 0.5*pivot*pivot && isfinite(square)) {
+                l1[j*d + j] = sqrt(square);
+                diff[j*d + j] = s/(pivot + l1[j*d + j]);
+            } else {
+                direct = 1;
+            }
+        }
+        if (direct) {
+            double sum = a1[j*d + j];
+            for (k = 0; k < j; ++k) {
+                sum -= l1[j*d + k]*l1[j*d + k];
+            }
+            if (!(sum > 0.0) || !isfinite(sum)) {
+                return 1;
+            }
+            l1[j*d + j] = sqrt(sum);
+            diff[j*d + j] = l1[j*d + j] - pivot;
+        }
+        for (i = j + 1; i < d; ++i) {
+            if (direct) {
+                double sum = a1[i*d + j];
+                for (k = 0; k < j; ++k) {
+                    sum -= l1[i*d + k]*l1[j*d + k];
+                }
+                l1[i*d + j] = sum/l1[j*d + j];
+                diff[i*d + j] = l1[i*d + j] - l2[i*d + j];
+            } else {
+                double s = a1[i*d + j] - a2[i*d + j];
+                for (k = 0; k < j; ++k) {
+                    s -= l2[i*d + k]*diff[j*d + k] + diff[i*d + k]*l1[j*d + k];
+                }
+                diff[i*d + j] = (s - l2[i*d + j]*diff[j*d + j])/l1[j*d + j];
+                l1[i*d + j] = l2[i*d + j] + diff[i*d + j];
+            }
+        }
+    }
+    return 0;
 }
 
 /* Entropy H(q) of q = N(mu, sigma^2), in nats (it does not depend on mu).
@@ -503,7 +586,8 @@ void derive_kl_normal_laplace_n(size_t n, const double *mu, const double *sigma,
 
 /* Entropy H(q) of q = N(mu, cov), in nats.
  * Formula: log(Determinant((2*E*pi)*Sigma))/2
- * Derivation: entropy-mvn; with cov = l l^T, half_log_det = sum_i log l_ii.
+ * Derivation: entropy-mvn; with cov = l l^T, half_log_det = sum_i log |l_ii| (a negative
+ * diagonal entry of the factor means the same covariance as its absolute value).
  * Returns 0, 1 if the covariance (or factor) is not valid, 2 if memory runs out. */
 int derive_entropy_mvn_tril(size_t d, const double *l, double *out)
 {
@@ -513,7 +597,7 @@ int derive_entropy_mvn_tril(size_t d, const double *l, double *out)
         return 1;
     }
     for (i = 0; i < d; ++i) {
-        half_log_det += log(l[i*d + i]);
+        half_log_det += log(fabs(l[i*d + i]));
     }
     *out = 1.4189385332046727*d + half_log_det;
     return 0;
@@ -533,27 +617,29 @@ int derive_entropy_mvn(size_t d, const double *cov, double *out)
 
 /* KL divergence KL(q || p) for q = N(mu1, cov1), p = N(mu2, cov2).
  * Formula: -n/2 - log(Determinant(Sigma_1))/2 + log(Determinant(Sigma_2))/2 + ((-mu_1.T + mu_2.T)*Sigma_2**(-1)*(-mu_1 + mu_2))[0, 0]/2 + Trace(Sigma_2**(-1)*Sigma_1)/2
- * Derivation: kl-mvn-mvn; with cov = l l^T: trace_term = ||l2^-1 l1||_F^2,
- * mahalanobis = ||l2^-1 (mu2 - mu1)||^2, half_log_det_ratio = sum_i log(l2_ii / l1_ii):
- * triangular solves, no inverse, no determinant.
- * Returns 0, 1 if a covariance (or factor) is not valid, 2 if memory runs out. */
-int derive_kl_mvn_mvn_tril(size_t d, const double *mu1, const double *l1, const double *mu2, const double *l2, double *out)
+ * Derivation: kl-mvn-mvn; with cov = l l^T and a = l2^-1 l1 (lower triangular,
+ * a_ii = l1_ii/l2_ii): off_diagonal = sum_{i>j} a_ij^2, mahalanobis = ||l2^-1 (mu2 - mu1)||^2,
+ * scale_terms = sum_i psi(l1_ii, l2_ii): nonnegative terms (KL >= 0, exactly 0 for q = p), none
+ * a difference of nearly equal numbers as long as l1 - l2 is formed without cancellation
+ * (a - I = l2^-1 (l1 - l2) off the diagonal).  derive_kl_mvn_mvn_terms takes the factors with positive
+ * diagonals, diff = l1 - l2 and d doubles of scratch.  _tril forms l1 - l2 from its inputs (a
+ * negative diagonal entry means the same covariance as its absolute value: the column's sign
+ * is flipped, exactly); the covariance form factorises cov2 and gets l1 and l1 - l2 from
+ * cov1 - cov2 by the difference's own recurrence, accurate as q -> p (far from p by the
+ * ordinary one: l1 - l2 loses nothing there).  Lower triangles are read.  Return 0, 1 if a
+ * covariance is not symmetric (to round-off) positive definite or a factor's diagonal is zero
+ * or not finite, 2 if memory runs out. */
+static void derive_kl_mvn_mvn_terms(size_t d, const double *mu1, const double *l1, const double *mu2, const double *l2,
+                          const double *diff, double *x, double *out)
 {
-    double trace_term = 0.0, mahalanobis = 0.0, half_log_det_ratio = 0.0;
-    double *x;
+    double off_diagonal = 0.0, mahalanobis = 0.0, scale_terms = 0.0;
     size_t i, j;
-    if (!derive_is_factor(d, l1) || !derive_is_factor(d, l2)) {
-        return 1;
-    }
-    x = (double *)malloc((d ? d : 1)*sizeof *x);  /* the cast: the file compiles as C++ too */
-    if (x == NULL) {
-        return 2;
-    }
-    for (j = 0; j < d; ++j) {  /* column j of l2^-1 l1: l1's column from row j down, zero above */
-        derive_solve_lower(d - j, l2 + j*d + j, d, l1 + j*d + j, d, x);
-        for (i = 0; i < d - j; ++i) {
-            trace_term += x[i]*x[i];
+    for (j = 0; j < d; ++j) {  /* column j of l2^-1 diff: diff's column from row j down, zero above */
+        derive_solve_lower(d - j, l2 + j*d + j, d, diff + j*d + j, d, x);
+        for (i = 1; i < d - j; ++i) {
+            off_diagonal += x[i]*x[i];
         }
+        scale_terms += derive_scale_term(l1[j*d + j], l2[j*d + j]);
     }
     for (i = 0; i < d; ++i) {  /* l2^-1 (mu2 - mu1) by forward substitution */
         double sum = mu2[i] - mu1[i];
@@ -562,22 +648,48 @@ int derive_kl_mvn_mvn_tril(size_t d, const double *mu1, const double *l1, const 
         }
         x[i] = sum/l2[i*d + i];
         mahalanobis += x[i]*x[i];
-        half_log_det_ratio += log(l2[i*d + i]/l1[i*d + i]);
     }
-    free(x);
-    *out = -1.0/2.0*d + half_log_det_ratio + (1.0/2.0)*mahalanobis + (1.0/2.0)*trace_term;
+    *out = (1.0/2.0)*mahalanobis + (1.0/2.0)*off_diagonal + scale_terms;
+}
+
+int derive_kl_mvn_mvn_tril(size_t d, const double *mu1, const double *l1, const double *mu2, const double *l2, double *out)
+{
+    double *l;
+    size_t i, j;
+    if (!derive_is_factor(d, l1) || !derive_is_factor(d, l2)) {
+        return 1;
+    }
+    l = (double *)malloc((3*d*d + d + 1)*sizeof *l);  /* l1, l2, l1 - l2, x; the cast: C++ */
+    if (l == NULL) {
+        return 2;
+    }
+    for (i = 0; i < d; ++i) {  /* lower triangles, each column's sign made positive on the diagonal */
+        for (j = 0; j <= i; ++j) {
+            l[i*d + j] = l1[j*d + j] < 0.0 ? -l1[i*d + j] : l1[i*d + j];
+            l[d*d + i*d + j] = l2[j*d + j] < 0.0 ? -l2[i*d + j] : l2[i*d + j];
+            l[2*d*d + i*d + j] = l[i*d + j] - l[d*d + i*d + j];
+        }
+    }
+    derive_kl_mvn_mvn_terms(d, mu1, l, mu2, l + d*d, l + 2*d*d, l + 3*d*d, out);
+    free(l);
     return 0;
 }
 
 int derive_kl_mvn_mvn(size_t d, const double *mu1, const double *cov1, const double *mu2, const double *cov2, double *out)
 {
-    double *l = (double *)malloc((d ? 2*d*d : 1)*sizeof *l);
-    int status;
+    double *l;
+    int status = 1;
+    if (!derive_is_covariance(d, cov1)) {
+        return 1;
+    }
+    l = (double *)malloc((3*d*d + d + 1)*sizeof *l);  /* l2, l1, l1 - l2, x */
     if (l == NULL) {
         return 2;
     }
-    status = (derive_cholesky(d, cov1, l) || derive_cholesky(d, cov2, l + d*d))
-             ? 1 : derive_kl_mvn_mvn_tril(d, mu1, l, mu2, l + d*d, out);
+    if (!derive_cholesky(d, cov2, l) && !derive_difference_cholesky(d, cov1, cov2, l, l + d*d, l + 2*d*d)) {
+        derive_kl_mvn_mvn_terms(d, mu1, l + d*d, mu2, l, l + 2*d*d, l + 3*d*d, out);
+        status = 0;
+    }
     free(l);
     return status;
 }

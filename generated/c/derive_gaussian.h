@@ -53,15 +53,16 @@ double derive_kl_normal_laplace(double mu, double sigma, double m, double b);
 void derive_kl_normal_laplace_n(size_t n, const double *mu, const double *sigma, const double *m, const double *b, double *out);
 
 /* Entropy H(q) of q = N(mu, cov), in nats.
- * cov: d x d, row-major, symmetric positive definite; _tril takes its lower Cholesky factor.
- * Return 0 on success, 1 if the covariance is not SPD (factor: diagonal not > 0), 2 if out of memory. */
+ * cov: d x d, row-major, symmetric (to round-off) positive definite, lower triangle read; _tril
+ * takes a lower-triangular factor (cov = l l^T, any nonzero diagonal).
+ * Return 0 on success, 1 if the covariance is not SPD (factor: a zero diagonal), 2 if out of memory. */
 int derive_entropy_mvn(size_t d, const double *cov, double *out);
 int derive_entropy_mvn_tril(size_t d, const double *l, double *out);
 
 /* KL divergence KL(q || p) for q = N(mu1, cov1), p = N(mu2, cov2).
- * mu1, mu2: d values; cov1, cov2: d x d, row-major, symmetric positive definite; _tril takes
- * their lower Cholesky factors.
- * Return 0 on success, 1 if a covariance is not SPD (factor: diagonal not > 0), 2 if out of memory. */
+ * mu1, mu2: d values; cov1, cov2: d x d, row-major, symmetric (to round-off) positive definite,
+ * lower triangles read; _tril takes lower-triangular factors (cov = l l^T, any nonzero diagonal).
+ * Return 0 on success, 1 if a covariance is not SPD (factor: a zero diagonal), 2 if out of memory. */
 int derive_kl_mvn_mvn(size_t d, const double *mu1, const double *cov1, const double *mu2, const double *cov2, double *out);
 int derive_kl_mvn_mvn_tril(size_t d, const double *mu1, const double *l1, const double *mu2, const double *l2, double *out);
 

@@ -323,33 +323,83 @@ def _scale_term_series(sigma_q, sigma_p, value, _n):
     np.multiply(_n[3], _n[4], out=_n[3])
     np.subtract(value, _n[3], out=value)
     return value
+_SYMMETRY_TOLERANCE = 1.4901161193847656e-08
+"""2^-26 = √ε: the asymmetry |a_ij − a_ji| allowed, relative to max |a_ii| (for a covariance,
+its largest entry).  The round-off of an
+ordinary construction (Q Λ Qᵀ, an inverse, A B Aᵀ) is about d·u·cond(a)·max |a|, under this
+for d ≤ 64 up to cond ~1e6 (measured: under 12 ε at d = 64); a relative asymmetry of 1e-6 is
+67 times over it.  The lower triangle is what the kernels read."""
 
 
-def _cholesky(cov, name, validate):
-    """Lower Cholesky factors of a stack of covariances (..., d, d); ValueError naming ``name``."""
+def _covariance(cov, name, validate):
+    """A stack of covariances (..., d, d) as float64; ``validate``: finite and symmetric to
+    round-off (``_SYMMETRY_TOLERANCE``), else ValueError naming ``name``."""
     cov = np.asarray(cov, dtype=np.float64)
     if cov.ndim < 2 or cov.shape[-1] != cov.shape[-2]:
         raise ValueError(f"{name} must have shape (..., d, d), got {cov.shape}")
     if validate:
         if not np.all(np.isfinite(cov)):
             raise ValueError(f"{name} must be finite (got NaN or infinity)")
-        transposed = np.swapaxes(cov, -1, -2)
-        if not np.all(np.abs(cov - transposed) <= 8 * np.finfo(np.float64).eps * np.maximum(abs(cov), abs(transposed))):
+        scale = np.max(np.abs(np.diagonal(cov, axis1=-2, axis2=-1)), axis=-1, initial=0.0)[..., None, None]
+        if not np.all(np.abs(cov - np.swapaxes(cov, -1, -2)) <= _SYMMETRY_TOLERANCE * scale):
             raise ValueError(f"{name} is not symmetric")
+    return cov
+
+
+def _cholesky(cov, name):
+    """Lower Cholesky factors of a stack of covariances; ValueError naming ``name``."""
     try:
         return np.linalg.cholesky(cov)
     except np.linalg.LinAlgError:
         raise ValueError(f"{name} is not positive definite") from None
 
 
+def _difference_cholesky(l2, delta, cov1):
+    """(L₁, L₁ − L₂) with L₁L₁ᵀ = Σ₁ = L₂L₂ᵀ + Δ, from the lower triangle of Δ = Σ₁ − Σ₂.
+
+    The Cholesky recurrence written for D = L₁ − L₂: Δᵢⱼ = Σ_{k≤j} (L₂ᵢₖDⱼₖ + DᵢₖL₁ⱼₖ), so
+    Dⱼⱼ = s/(L₂ⱼⱼ + √(L₂ⱼⱼ² + s)) and Dᵢⱼ = (s − L₂ᵢⱼDⱼⱼ)/L₁ⱼⱼ, with s the remainder.  Every
+    term is O(Δ), so D has full relative accuracy when Σ₁ ≈ Σ₂; two factors computed apart
+    differ by their own rounding, ~u‖L‖, as much as by Δ.  Where L₁ⱼⱼ² = L₂ⱼⱼ² + s cancels
+    (L₁ⱼⱼ² < L₂ⱼⱼ²/2 for some j: q is far from p) the pair is factorised directly instead, and
+    D = L₁ − L₂ loses nothing there.  ValueError if Σ₁ is not positive definite.  The pairs are
+    on the last axis here, so that each step is a few operations on whole arrays, not one small
+    matrix product per pair (3x faster for d <= 8; as fast at d = 64, where blocking would help)."""
+    shape, d = l2.shape, l2.shape[-1]
+    factor = np.ascontiguousarray(np.moveaxis(l2.reshape(-1, d, d), 0, -1))  # (d, d, pairs)
+    gap = np.ascontiguousarray(np.moveaxis(delta.reshape(-1, d, d), 0, -1))
+    l1, difference = np.zeros(factor.shape), np.zeros(factor.shape)
+    far = np.zeros(factor.shape[-1], dtype=bool)
+    with np.errstate(invalid="ignore", divide="ignore"):  # the far pairs' values are replaced below
+        for j in range(d):
+            rest = (gap[j:, j] - np.einsum("ikn,kn->in", factor[j:, :j], difference[j, :j])
+                    - np.einsum("ikn,kn->in", difference[j:, :j], l1[j, :j]))
+            pivot = factor[j, j]
+            square = pivot * pivot + rest[0]
+            far |= ~(square >= 0.5 * pivot * pivot)
+            l1[j, j] = np.sqrt(square)
+            difference[j, j] = rest[0] / (pivot + l1[j, j])
+            difference[j + 1:, j] = (rest[1:] - factor[j + 1:, j] * difference[j, j]) / l1[j, j]
+            l1[j + 1:, j] = factor[j + 1:, j] + difference[j + 1:, j]
+    l1, difference = np.moveaxis(l1, -1, 0).reshape(shape), np.moveaxis(difference, -1, 0).reshape(shape)
+    if np.any(far):
+        far = far.reshape(shape[:-2])
+        l1[far] = _cholesky(cov1[far], "cov1")
+        difference[far] = l1[far] - l2[far]
+    return l1, difference
+
+
 def _factor(scale_tril, name, validate):
+    """The lower triangle of a factor with its columns' signs made positive on the diagonal: the
+    covariance L Lᵀ is the same whatever the signs (as torch and TFP read it), and a sign flip
+    is exact.  ``validate``: finite, with a nonzero diagonal, else ValueError naming ``name``."""
     scale_tril = np.asarray(scale_tril, dtype=np.float64)
     if scale_tril.ndim < 2 or scale_tril.shape[-1] != scale_tril.shape[-2]:
         raise ValueError(f"{name} must have shape (..., d, d), got {scale_tril.shape}")
     diagonal = np.diagonal(scale_tril, axis1=-2, axis2=-1)
-    if validate and not (np.all(np.isfinite(scale_tril)) and np.all(diagonal > 0)):
-        raise ValueError(f"{name} must be finite, lower triangular with a positive diagonal")
-    return np.tril(scale_tril)
+    if validate and not (np.all(np.isfinite(scale_tril)) and np.all(diagonal != 0)):
+        raise ValueError(f"{name} must be finite, lower triangular with a nonzero diagonal")
+    return np.tril(scale_tril) * np.where(diagonal < 0, -1.0, 1.0)[..., None, :]
 
 
 def _vector(mu, name, d, validate):
@@ -556,14 +606,15 @@ def entropy_mvn(cov, *, validate=True):
     .. math:: \frac{\log{\left(\det\left(2 e \pi \Sigma\right) \right)}}{2}
 
     Printed from the derivation ``entropy-mvn``: with cov = L Lᵀ, half_log_det = Σᵢ log Lᵢᵢ.
-    ``cov`` has shape (..., d, d); a covariance that is not symmetric positive definite raises
-    ``ValueError``.
+    ``cov`` has shape (..., d, d); only its lower triangle is read; a covariance that is not
+    symmetric (to round-off) positive definite raises ``ValueError``.
     """
-    return entropy_mvn_tril(_cholesky(cov, "cov", validate), validate=False)
+    return entropy_mvn_tril(_cholesky(_covariance(cov, "cov", validate), "cov"), validate=False)
 
 
 def entropy_mvn_tril(scale_tril, *, validate=True):
-    """The same from a lower Cholesky factor L (cov = L Lᵀ), without factorising."""
+    """The same from a lower-triangular factor L (cov = L Lᵀ), without factorising; a negative
+    diagonal entry means the same covariance as its absolute value, a zero one raises ``ValueError``."""
     l = _factor(scale_tril, "scale_tril", validate)
     d = l.shape[-1]
     half_log_det = np.sum(np.log(np.diagonal(l, axis1=-2, axis2=-1)), axis=-1)
@@ -575,37 +626,74 @@ def kl_mvn_mvn(mu1, cov1, mu2, cov2, *, validate=True):
 
     .. math:: - \frac{n}{2} - \frac{\log{\left(\det\left(\Sigma_{1}\right) \right)}}{2} + \frac{\log{\left(\det\left(\Sigma_{2}\right) \right)}}{2} + \frac{\left(- \mu_{1}^{T} + \mu_{2}^{T}\right) \Sigma_{2}^{-1} \left(- \mu_{1} + \mu_{2}\right)}{2} + \frac{\operatorname{tr}\left(\Sigma_{2}^{-1} \Sigma_{1} \right)}{2}
 
-    Printed from the derivation ``kl-mvn-mvn``: with cov = L Lᵀ, trace_term = ‖L₂⁻¹L₁‖²_F,
-    mahalanobis = ‖L₂⁻¹(μ₂ − μ₁)‖², half_log_det_ratio = Σᵢ log(L₂ᵢᵢ/L₁ᵢᵢ).
-    ``mu`` has shape (..., d) and ``cov`` (..., d, d), batched over the leading axes; a
-    covariance that is not symmetric positive definite raises ``ValueError``.
+    Printed from the derivation ``kl-mvn-mvn``: with cov = L Lᵀ and A = L₂⁻¹L₁ (lower
+    triangular, aᵢᵢ = L₁ᵢᵢ/L₂ᵢᵢ), off_diagonal = Σ_{i>j} aᵢⱼ², mahalanobis = ‖L₂⁻¹(μ₂ − μ₁)‖²,
+    scale_terms = Σᵢ ψ(L₁ᵢᵢ, L₂ᵢᵢ): nonnegative terms, so KL ≥ 0, and exactly 0 for q = p.
+    A − I = L₂⁻¹(L₁ − L₂) off the diagonal, with L₁ − L₂ from cov1 − cov2 near q = p
+    (``_difference_cholesky``) and from the two factors elsewhere.  ``mu`` has shape (..., d) and
+    ``cov`` (..., d, d), batched over the leading axes; only the lower triangles are read; a
+    covariance that is not symmetric (to round-off) positive definite raises ``ValueError``.
     """
-    l1, l2 = _cholesky(cov1, "cov1", validate), _cholesky(cov2, "cov2", validate)
-    return _kl_mvn_mvn_factors(mu1, l1, mu2, l2, ("mu1", "cov1", "mu2", "cov2"), validate)
+    names = ("mu1", "cov1", "mu2", "cov2")
+    cov1, cov2 = _covariance(cov1, "cov1", validate), _covariance(cov2, "cov2", validate)
+    mu1, mu2, shape = _kl_mvn_mvn_shapes(mu1, cov1, mu2, cov2, names, validate)
+    d = cov1.shape[-1]
+    l2 = np.broadcast_to(_cholesky(cov2, "cov2"), shape + (d, d))
+    cov1 = np.broadcast_to(cov1, shape + (d, d))
+    # near p (every variance within a factor 2) from cov1 - cov2; elsewhere the KL is at least a
+    # marginal's (>= 0.09), two factors lose nothing, and LAPACK's Cholesky is faster
+    ratio = np.diagonal(cov1, axis1=-2, axis2=-1) / np.diagonal(cov2, axis1=-2, axis2=-1)
+    near = np.all((ratio >= 0.5) & (ratio <= 2.0), axis=-1)
+    if np.all(near):  # (no subsets to gather)
+        l1, difference = _difference_cholesky(l2, cov1 - cov2, cov1)
+    elif not np.any(near):
+        l1 = _cholesky(cov1, "cov1")
+        difference = l1 - l2
+    else:
+        l1, difference = np.empty(l2.shape), np.empty(l2.shape)
+        l1[near], difference[near] = _difference_cholesky(l2[near], (cov1 - cov2)[near], cov1[near])
+        l1[~near] = _cholesky(cov1[~near], "cov1")
+        difference[~near] = l1[~near] - l2[~near]
+    return _kl_mvn_mvn_terms(mu1, l1, mu2, l2, difference, shape)
 
 
 def kl_mvn_mvn_tril(mu1, scale_tril1, mu2, scale_tril2, *, validate=True):
-    """The same from lower Cholesky factors (cov = L Lᵀ), without factorising; only their lower
-    triangles are read."""
+    """The same from lower-triangular factors (cov = L Lᵀ), without factorising: only their lower
+    triangles are read, and a negative diagonal entry means the same covariance as its absolute
+    value (the column's sign is flipped, exactly); a zero diagonal raises ``ValueError``.
+    L₁ − L₂ is formed from the inputs, exact when they are close."""
+    names = ("mu1", "scale_tril1", "mu2", "scale_tril2")
     l1, l2 = _factor(scale_tril1, "scale_tril1", validate), _factor(scale_tril2, "scale_tril2", validate)
-    return _kl_mvn_mvn_factors(mu1, l1, mu2, l2, ("mu1", "scale_tril1", "mu2", "scale_tril2"), validate)
-
-
-def _kl_mvn_mvn_factors(mu1, l1, mu2, l2, names, validate):
+    mu1, mu2, shape = _kl_mvn_mvn_shapes(mu1, l1, mu2, l2, names, validate)
     d = l1.shape[-1]
-    if l2.shape[-1] != d:
-        raise ValueError(f"{names[1]} is {d} x {d} but {names[3]} is {l2.shape[-1]} x {l2.shape[-1]}")
+    l1, l2 = np.broadcast_to(l1, shape + (d, d)), np.broadcast_to(l2, shape + (d, d))
+    return _kl_mvn_mvn_terms(mu1, l1, mu2, l2, l1 - l2, shape)
+
+
+def _kl_mvn_mvn_shapes(mu1, m1, mu2, m2, names, validate):
+    """The means checked against d and the batch shape everything broadcasts to."""
+    d = m1.shape[-1]
+    if m2.shape[-1] != d:
+        raise ValueError(f"{names[1]} is {d} x {d} but {names[3]} is {m2.shape[-1]} x {m2.shape[-1]}")
     mu1, mu2 = _vector(mu1, names[0], d, validate), _vector(mu2, names[2], d, validate)
     try:
-        shape = np.broadcast_shapes(mu1.shape[:-1], l1.shape[:-2], mu2.shape[:-1], l2.shape[:-2])
+        shape = np.broadcast_shapes(mu1.shape[:-1], m1.shape[:-2], mu2.shape[:-1], m2.shape[:-2])
     except ValueError:
-        shapes = ", ".join(f"{n} {a.shape}" for n, a in zip(names, (mu1, l1, mu2, l2)))
+        shapes = ", ".join(f"{n} {a.shape}" for n, a in zip(names, (mu1, m1, mu2, m2)))
         raise ValueError(f"shapes do not broadcast: {shapes}") from None
-    l1, l2 = np.broadcast_to(l1, shape + (d, d)), np.broadcast_to(l2, shape + (d, d))
+    return mu1, mu2, shape
+
+
+def _kl_mvn_mvn_terms(mu1, l1, mu2, l2, difference, shape):
+    """The derivation's terms from the factors (positive diagonals) and difference = L₁ − L₂."""
+    d = l1.shape[-1]
     gap = np.broadcast_to(mu2 - mu1, shape + (d,))
-    trace_term = np.sum(_solve_lower(l2, l1) ** 2, axis=(-2, -1))
-    mahalanobis = np.sum(_solve_lower(l2, gap[..., None])[..., 0] ** 2, axis=-1)
-    half_log_det_ratio = np.sum(np.log(np.diagonal(l2, axis1=-2, axis2=-1) / np.diagonal(l1, axis1=-2, axis2=-1)),
-                                axis=-1)
-    return _result(-1/2*d + half_log_det_ratio + (1/2)*mahalanobis + (1/2)*trace_term)
+    solved = _solve_lower(l2, np.concatenate((difference, gap[..., None]), axis=-1))  # one factorisation of l2
+    off_diagonal = np.sum(np.tril(solved[..., :d], -1) ** 2, axis=(-2, -1))
+    mahalanobis = np.sum(solved[..., d] ** 2, axis=-1)
+    diagonal1 = np.ascontiguousarray(np.diagonal(l1, axis1=-2, axis2=-1))
+    diagonal2 = np.ascontiguousarray(np.diagonal(l2, axis1=-2, axis2=-1))
+    scratch = [np.empty(diagonal1.shape) for _ in range(12 + 1)]
+    scale_terms = np.sum(_scale_term(diagonal1, diagonal2, scratch[0], scratch[1:]), axis=-1)
+    return _result((1/2)*mahalanobis + (1/2)*off_diagonal + scale_terms)
 

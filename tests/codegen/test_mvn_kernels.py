@@ -447,7 +447,7 @@ def test_numpy_entropy_refuses_bad_shapes_naming_cov(np_kernels, bad):
     assert _names(str(info.value), "cov"), str(info.value)
 
 
-@pytest.mark.parametrize("value", [0.0, -1.0, np.nan, np.inf])
+@pytest.mark.parametrize("value", [0.0, -0.0, np.nan, np.inf])
 def test_numpy_tril_refuses_a_bad_factor_naming_it(np_kernels, value):
     bad = _with(np.linalg.cholesky(_S), (1, 1), value)
     good = np.linalg.cholesky(_S)
@@ -460,8 +460,9 @@ def test_numpy_tril_refuses_a_bad_factor_naming_it(np_kernels, value):
 
 
 def test_symmetric_to_rounding_is_accepted(np_kernels, c_lib):
-    """Both backends check symmetry to 8 ulp: a covariance from A @ A.T whose mirror entries differ
-    in the last bit is accepted, by numpy and C alike."""
+    """Both backends check symmetry to round-off (2^-26 of max |a|): a covariance whose mirror
+    entries differ in the last bit is accepted, by numpy and C alike (the constructions of issue
+    16 and a real asymmetry: test_mvn_accuracy.py)."""
     cov = _S.copy()
     cov[0, 1] = np.nextafter(cov[1, 0], np.inf)
     assert cov[0, 1] != cov[1, 0]
@@ -481,7 +482,7 @@ def test_c_refuses_a_bad_covariance(c_lib, kind):
         assert c_call(c_lib, name, 3, *args) == (1, SENTINEL), (name, kind, c_lib.flags)
 
 
-@pytest.mark.parametrize("value", [0.0, -0.0, -1.0, np.nan, np.inf])
+@pytest.mark.parametrize("value", [0.0, -0.0, np.nan, np.inf])
 def test_c_tril_refuses_a_bad_factor(c_lib, value):
     good = np.linalg.cholesky(_S)
     bad, mu = _with(good, (2, 2), value), np.zeros(3)
@@ -633,7 +634,9 @@ int main(void)
         /* invalid covariances and factors */
         bad = copy(d*d, c1);
         bad[(d - 1)*d + d - 1] = -1.0;
-        refused(d, bad, bad, mu1, c1, l1, "negative diagonal");
+        memcpy(work, l1, d*d*sizeof *work);
+        work[(d - 1)*d + d - 1] = 0.0;     /* a negative diagonal is a valid factor: refuse a zero one */
+        refused(d, bad, work, mu1, c1, l1, "negative diagonal");
         bad[(d - 1)*d + d - 1] = NAN;
         refused(d, bad, bad, mu1, c1, l1, "NaN diagonal");
         bad[(d - 1)*d + d - 1] = INFINITY;

@@ -150,6 +150,7 @@ def render(kernels: list[Kernel], prefix: str = "derive_") -> dict[str, str]:
                 _template(name).substitute(prefix=prefix).rstrip("\n") for name, needed in (
                     ("two_sum.c", any(k.spec.reduction == "sum" and _uses_fast_helpers(k) for k in kernels)),
                     ("linalg.c", any(k.spec.reduction == "cholesky" for k in kernels)),
-                    ("solve_lower.c", any(k.spec.solves for k in kernels))) if needed]),
+                    ("solve_lower.c", any(k.spec.solves for k in kernels)),
+                    ("difference_cholesky.c", any(k.spec.solves for k in kernels))) if needed]),
             definitions="\n\n".join(_function(k, prefix, printer, fast_printer) for k in kernels)),
     }

@@ -9,7 +9,7 @@ from derive.codegen.numpy.inplace import Call, InplaceEmitter
 from derive.codegen.numpy.printer import KernelNumPyPrinter
 from derive.codegen.spec import Kernel
 from derive.provenance import header, template
-from derive.engine.special import SPECIAL_FUNCTIONS, SpecialFunction
+from derive.engine.special import SPECIAL_FUNCTIONS, ScaleTerm, SpecialFunction
 
 def _template(name: str):
     return template("derive.codegen.numpy", name)
@@ -47,7 +47,8 @@ def _function(kernel: Kernel, prefix: str, printer: KernelNumPyPrinter, calls: d
     if kernel.spec.reduction == "cholesky":
         return _template(f"{kernel.spec.name}.py").substitute(
             name=prefix + kernel.spec.name, summary=kernel.spec.summary, latex=kernel.formula_latex,
-            derivation=kernel.spec.derivation, output=printer.doprint(kernel.output))
+            derivation=kernel.spec.derivation, output=printer.doprint(kernel.output),
+            scale_term_buffers=calls[ScaleTerm].buffers if ScaleTerm in calls else 0)
     names = [p.name for p in kernel.spec.parameters]
     scales = [f'"{p.name}"' for p in kernel.scales]
     positive = ", ".join(scales) + ("," if len(scales) == 1 else "")

@@ -1,6 +1,7 @@
 /* $summary
  * Formula: $formula
- * Derivation: $derivation; with cov = l l^T, half_log_det = sum_i log l_ii.
+ * Derivation: $derivation; with cov = l l^T, half_log_det = sum_i log |l_ii| (a negative
+ * diagonal entry of the factor means the same covariance as its absolute value).
  * Returns 0, 1 if the covariance (or factor) is not valid, 2 if memory runs out. */
 int ${name}_tril(size_t d, const double *l, double *out)
 {
@@ -10,7 +11,7 @@ int ${name}_tril(size_t d, const double *l, double *out)
         return 1;
     }
     for (i = 0; i < d; ++i) {
-        half_log_det += log(l[i*d + i]);
+        half_log_det += log(fabs(l[i*d + i]));
     }
     *out = $output;
     return 0;

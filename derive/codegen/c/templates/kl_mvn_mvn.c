@@ -1,26 +1,28 @@
 /* $summary
  * Formula: $formula
- * Derivation: $derivation; with cov = l l^T: trace_term = ||l2^-1 l1||_F^2,
- * mahalanobis = ||l2^-1 (mu2 - mu1)||^2, half_log_det_ratio = sum_i log(l2_ii / l1_ii):
- * triangular solves, no inverse, no determinant.
- * Returns 0, 1 if a covariance (or factor) is not valid, 2 if memory runs out. */
-int ${name}_tril(size_t d, const double *mu1, const double *l1, const double *mu2, const double *l2, double *out)
+ * Derivation: $derivation; with cov = l l^T and a = l2^-1 l1 (lower triangular,
+ * a_ii = l1_ii/l2_ii): off_diagonal = sum_{i>j} a_ij^2, mahalanobis = ||l2^-1 (mu2 - mu1)||^2,
+ * scale_terms = sum_i psi(l1_ii, l2_ii): nonnegative terms (KL >= 0, exactly 0 for q = p), none
+ * a difference of nearly equal numbers as long as l1 - l2 is formed without cancellation
+ * (a - I = l2^-1 (l1 - l2) off the diagonal).  ${name}_terms takes the factors with positive
+ * diagonals, diff = l1 - l2 and d doubles of scratch.  _tril forms l1 - l2 from its inputs (a
+ * negative diagonal entry means the same covariance as its absolute value: the column's sign
+ * is flipped, exactly); the covariance form factorises cov2 and gets l1 and l1 - l2 from
+ * cov1 - cov2 by the difference's own recurrence, accurate as q -> p (far from p by the
+ * ordinary one: l1 - l2 loses nothing there).  Lower triangles are read.  Return 0, 1 if a
+ * covariance is not symmetric (to round-off) positive definite or a factor's diagonal is zero
+ * or not finite, 2 if memory runs out. */
+static void ${name}_terms(size_t d, const double *mu1, const double *l1, const double *mu2, const double *l2,
+                          const double *diff, double *x, double *out)
 {
-    double trace_term = 0.0, mahalanobis = 0.0, half_log_det_ratio = 0.0;
-    double *x;
+    double off_diagonal = 0.0, mahalanobis = 0.0, scale_terms = 0.0;
     size_t i, j;
-    if (!${prefix}is_factor(d, l1) || !${prefix}is_factor(d, l2)) {
-        return 1;
-    }
-    x = (double *)malloc((d ? d : 1)*sizeof *x);  /* the cast: the file compiles as C++ too */
-    if (x == NULL) {
-        return 2;
-    }
-    for (j = 0; j < d; ++j) {  /* column j of l2^-1 l1: l1's column from row j down, zero above */
-        ${prefix}solve_lower(d - j, l2 + j*d + j, d, l1 + j*d + j, d, x);
-        for (i = 0; i < d - j; ++i) {
-            trace_term += x[i]*x[i];
+    for (j = 0; j < d; ++j) {  /* column j of l2^-1 diff: diff's column from row j down, zero above */
+        ${prefix}solve_lower(d - j, l2 + j*d + j, d, diff + j*d + j, d, x);
+        for (i = 1; i < d - j; ++i) {
+            off_diagonal += x[i]*x[i];
         }
+        scale_terms += ${prefix}scale_term(l1[j*d + j], l2[j*d + j]);
     }
     for (i = 0; i < d; ++i) {  /* l2^-1 (mu2 - mu1) by forward substitution */
         double sum = mu2[i] - mu1[i];
@@ -29,22 +31,48 @@ int ${name}_tril(size_t d, const double *mu1, const double *l1, const double *mu
         }
         x[i] = sum/l2[i*d + i];
         mahalanobis += x[i]*x[i];
-        half_log_det_ratio += log(l2[i*d + i]/l1[i*d + i]);
     }
-    free(x);
     *out = $output;
+}
+
+int ${name}_tril(size_t d, const double *mu1, const double *l1, const double *mu2, const double *l2, double *out)
+{
+    double *l;
+    size_t i, j;
+    if (!${prefix}is_factor(d, l1) || !${prefix}is_factor(d, l2)) {
+        return 1;
+    }
+    l = (double *)malloc((3*d*d + d + 1)*sizeof *l);  /* l1, l2, l1 - l2, x; the cast: C++ */
+    if (l == NULL) {
+        return 2;
+    }
+    for (i = 0; i < d; ++i) {  /* lower triangles, each column's sign made positive on the diagonal */
+        for (j = 0; j <= i; ++j) {
+            l[i*d + j] = l1[j*d + j] < 0.0 ? -l1[i*d + j] : l1[i*d + j];
+            l[d*d + i*d + j] = l2[j*d + j] < 0.0 ? -l2[i*d + j] : l2[i*d + j];
+            l[2*d*d + i*d + j] = l[i*d + j] - l[d*d + i*d + j];
+        }
+    }
+    ${name}_terms(d, mu1, l, mu2, l + d*d, l + 2*d*d, l + 3*d*d, out);
+    free(l);
     return 0;
 }
 
 int $name(size_t d, const double *mu1, const double *cov1, const double *mu2, const double *cov2, double *out)
 {
-    double *l = (double *)malloc((d ? 2*d*d : 1)*sizeof *l);
-    int status;
+    double *l;
+    int status = 1;
+    if (!${prefix}is_covariance(d, cov1)) {
+        return 1;
+    }
+    l = (double *)malloc((3*d*d + d + 1)*sizeof *l);  /* l2, l1, l1 - l2, x */
     if (l == NULL) {
         return 2;
     }
-    status = (${prefix}cholesky(d, cov1, l) || ${prefix}cholesky(d, cov2, l + d*d))
-             ? 1 : ${name}_tril(d, mu1, l, mu2, l + d*d, out);
+    if (!${prefix}cholesky(d, cov2, l) && !${prefix}difference_cholesky(d, cov1, cov2, l, l + d*d, l + 2*d*d)) {
+        ${name}_terms(d, mu1, l + d*d, mu2, l, l + 2*d*d, l + 3*d*d, out);
+        status = 0;
+    }
     free(l);
     return status;
 }
