@@ -11,6 +11,8 @@ points (``verify``); a rewrite that changed the value raises ``UnverifiedKernel`
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 import sympy as sp
 from sympy.codegen.rewriting import optimize, optims_c99
 
@@ -104,7 +106,9 @@ def _probe(kernel: Kernel, derivation: Derivation) -> None:
                                f"does not (relative error {error:.2g} in double precision at {where})")
 
 
+@lru_cache(maxsize=None)
 def build(spec: KernelSpec) -> Kernel:
+    """The kernel for ``spec``, verified (once per spec: every language prints the same kernel)."""
     kernel = _build(spec)
     verify(kernel, derivations.get(spec.derivation))
     return kernel
