@@ -37,14 +37,15 @@ from derive.engine.rules import (ALGEBRA, DEFINITION, EXPAND_LOG_DENSITY, LINEAR
 from derive.engine.special import Expm1mx, ScaleTerm
 from derive.models import Normal, mu, mu1, mu2, normal, normal_1, normal_2, sigma, sigma1, sigma2, standard_normal, z
 from derive.models.family import Family, FamilyBase
+from derive.models.laplace import Laplace, laplace
 
 __all__ = [
     "ALGEBRA", "COMBINE_EXPONENTIALS", "COMPLETE_THE_SQUARE", "Context", "DEFINITION", "Definition", "Derivation",
     "DerivationBuilder", "EXPAND_LOG_DENSITY", "Expm1mx", "Family", "FamilyBase", "GAUSSIAN_INTEGRAL",
-    "GAUSSIAN_INTEGRAL_MATRIX", "KernelSpec", "LINEARITY", "LOG_ALGEBRA", "LOG_OF_QUOTIENT", "MEAN",
+    "GAUSSIAN_INTEGRAL_MATRIX", "KernelSpec", "Laplace", "LINEARITY", "LOG_ALGEBRA", "LOG_OF_QUOTIENT", "MEAN",
     "NORMALISATION", "Normal", "PRODUCT_OF_GAUSSIAN_POWERS", "PULL_CONSTANTS", "Parameter", "REGROUP", "Rule",
     "SECOND_MOMENT", "SQUARE_DISTANCE", "STABLE_FORM", "ScaleTerm", "StepRejected", "WRITE_OUT_DENSITIES",
-    "begin", "cite", "cross_entropy", "declare_kernels", "entropy", "get", "integral", "kl", "mu", "mu1", "mu2",
+    "begin", "cite", "cross_entropy", "declare_kernels", "entropy", "get", "integral", "kl", "laplace", "mu", "mu1", "mu2",
     "normal", "normal_1", "normal_2", "publish", "sigma", "sigma1", "sigma2", "standard_normal", "swap", "z",
 ]
 

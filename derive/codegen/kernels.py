@@ -18,7 +18,7 @@ class UnknownKernel(KeyError):
     """A kernel name that no spec has (a KeyError, so that a bug elsewhere is not taken for one)."""
 
 
-def select(names: list[str] | None = None, origin: str | None = None) -> tuple[KernelSpec, ...]:
+def select(names: list[str] | None = None) -> tuple[KernelSpec, ...]:
     """The named specs in publication order (all of them for ``None``); unknown names raise
     UnknownKernel.  A derivation's name selects the kernels printed from it."""
     every = specs()
