@@ -22,6 +22,8 @@ from derive.models import Normal, mu, normal, sigma, z
 from derive.models.laplace import b, laplace, m
 
 ERF_ARGUMENT = (mu - m) / (sp.sqrt(2) * sigma)
+gap, ratio = sp.Symbol("t", real=True), sp.Symbol("u", positive=True)
+"""t = (μ − m)/σ and u = σ/b, the stable form's variables."""
 
 
 def _integral(integrand: sp.Expr, lo: sp.Expr = -sp.oo, hi: sp.Expr = sp.oo) -> sp.Integral:
@@ -131,8 +133,13 @@ def kl_normal_laplace(name: str, title: str) -> Derivation:
     builder.apply(PULL_CONSTANTS, "log 2b and 1/b do not depend on z")
     builder.apply(NORMALISATION.rule, "q integrates to one")
     builder.apply(cite(normal_absolute_deviation()), "E_q|z − m|, the folded-normal mean")
-    t = (mu - m) / sigma
-    builder.to(sp.log(2 * b / sigma) - (1 + sp.log(2 * sp.pi)) / 2
-               + sigma / b * (sp.sqrt(2 / sp.pi) * sp.exp(-t**2 / 2) + t * sp.erf(t / sp.sqrt(2))), STABLE_FORM,
-               "in the ratios b/σ and t = (μ − m)/σ: nothing over- or underflows for finite inputs")
+    # log(b/σ) as −log u, which does not cancel; where u leaves the normal range, log b − log σ
+    # (|log u| > 667 there, so the difference loses nothing)
+    log_ratio = sp.Piecewise((sp.log(b) - sp.log(sigma), (ratio < sp.Float("1e-290")) | (ratio > sp.Float("1e290"))),
+                             (-sp.log(ratio), True))
+    builder.to(log_ratio + sp.log(2) - (1 + sp.log(2 * sp.pi)) / 2
+               + ratio * (sp.sqrt(2 / sp.pi) * sp.exp(-gap**2 / 2) + gap * sp.erf(gap / sp.sqrt(2))), STABLE_FORM,
+               "in t = (μ − m)/σ and u = σ/b, log(b/σ) = −log u: no σ² or (μ − m)² to over- or underflow, "
+               "and no difference of large logarithms",
+               where=((gap, (mu - m) / sigma), (ratio, sigma / b)))
     return builder.build()
