@@ -36,7 +36,7 @@ def test_numpy_kernel_within_bound(name, numpy_kernels, grids):
     values = getattr(numpy_kernels, name)(*inputs.T, validate=False)
     rel, _ = accuracy.errors(np.asarray(values, dtype=float), refs)
     worst = int(np.argmax(rel))
-    assert rel[worst] <= BOUND, f"{name}{tuple(inputs[worst])}: relative error {rel[worst]:.3g}"
+    assert rel[worst] <= accuracy.BOUNDS.get(name, BOUND), f"{name}{tuple(inputs[worst])}: relative error {rel[worst]:.3g}"
 
 
 @pytest.mark.parametrize("name", list(accuracy.CASES))
@@ -45,7 +45,7 @@ def test_c_kernel_within_bound(name, c_lib, grids):
     values = accuracy.c_scalar(c_lib, name)(*inputs.T)
     rel, _ = accuracy.errors(values, refs)
     worst = int(np.argmax(rel))
-    assert rel[worst] <= BOUND, f"{name}{tuple(inputs[worst])}: relative error {rel[worst]:.3g}"
+    assert rel[worst] <= accuracy.BOUNDS.get(name, BOUND), f"{name}{tuple(inputs[worst])}: relative error {rel[worst]:.3g}"
 
 
 @pytest.mark.parametrize("name", list(accuracy.CASES))
@@ -58,10 +58,10 @@ def test_batched_c_kernel_within_bound(name, c_lib, grids):
     getattr(c_lib, f"derive_{name}_n")(len(inputs), *[ffi.cast("const double *", ffi.from_buffer(c)) for c in columns],
                                         ffi.cast("double *", ffi.from_buffer(out)))
     rel, _ = accuracy.errors(out, refs)
-    assert np.max(rel) <= BOUND
+    assert np.max(rel) <= accuracy.BOUNDS.get(name, BOUND)
 
 
-@pytest.mark.parametrize("name", ["kl_normal_normal", "kl_normal_std_normal"])
+@pytest.mark.parametrize("name", ["kl_normal_normal", "kl_normal_std_normal", "kl_normal_laplace"])
 def test_textbook_formula_fails_the_bound(name, grids):
     """Negative control: the grid is hard enough that the naive formula fails it."""
     inputs, refs = grids[name]
