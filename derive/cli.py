@@ -229,10 +229,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.error(f"unrecognized arguments: {' '.join(extra)}")
         if args.command == "check":
             return _check(args.file, args.names)
-        if args.command in ("list", "show", "codegen", "generate"):
-            _load(args.sources, entry_points=args.command != "generate" or args.out is not None)
         if args.command == "generate" and args.sources and args.out is None:
             raise UsageError("--from needs --out DIR: the repository's generated/ holds derive's own derivations")
+        if args.command in ("list", "show", "codegen", "generate"):
+            _load(args.sources, entry_points=args.command != "generate" or args.out is not None)
         if args.command == "list":
             return _list()
         if args.command == "show":

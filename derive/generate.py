@@ -70,7 +70,7 @@ def writeups(built: list[Derivation]) -> dict[Path, str]:
 
 def kernels(progress: Progress = lambda _: None, loaded: bool = False) -> dict[Path, str]:
     out: dict[Path, str] = {}
-    names = [s.name for s in codegen.kernels.specs() if loaded or registry.get_entry(s.derivation).origin == registry.BUILTIN]
+    names = [s.name for s in (codegen.kernels.specs() if loaded else codegen.kernels.SPECS)]
     for language in codegen.LANGUAGES:
         progress(f"printing {language} kernels")
         out.update({Path("generated", language, name): text for name, text in codegen.render(language, None, names).items()})

@@ -18,7 +18,7 @@ from sympy.codegen.rewriting import optimize, optims_c99
 
 from derive import derivations
 from derive.codegen import probe
-from derive.codegen.spec import Kernel, KernelSpec
+from derive.codegen.spec import Kernel, KernelSpec, Parameter
 from derive.emit.printing import latex
 from derive.engine import Derivation
 from derive.engine.check import Refutation, check_step
@@ -57,20 +57,30 @@ def _name_terms(result: sp.Expr, spec: KernelSpec, dimension: sp.Symbol) -> sp.E
     return result
 
 
+def _argument(parameter: Parameter) -> sp.Symbol:
+    """The symbol a kernel argument is printed as, with the model symbol's assumptions (SymPy
+    caches equal symbols, and srepr would vary)."""
+    return sp.Symbol(parameter.name, **({"positive": True} if parameter.positive else {"real": True}))
+
+
+def _inlined(kernel: Kernel) -> sp.Expr:
+    """The kernel's output with its temporaries (and definitions) substituted back, last first."""
+    printed = kernel.output
+    for symbol, value in reversed(kernel.temporaries):
+        printed = printed.xreplace({symbol: value})
+    return printed
+
+
 def verify(kernel: Kernel, derivation: Derivation) -> None:
     """Check that ``kernel`` computes ``derivation``'s result: the printed output with every
     temporary and definition substituted back, in the derivation's own symbols, against the
     checked result (same checker, same seed)."""
     spec = kernel.spec
-    symbols = {sp.Symbol(p.name, **({"positive": True} if p.positive else {"real": True})): p.symbol
-               for p in spec.parameters}
+    symbols = {_argument(p): p.symbol for p in spec.parameters}
     symbols |= {sp.Symbol(name): term for name, term in spec.terms}
     if spec.terms:
         symbols[sp.Symbol("d")] = derivation.context.dimension
-    printed = kernel.output
-    for symbol, value in reversed(kernel.temporaries):
-        printed = printed.xreplace({symbol: value})
-    printed = printed.xreplace(symbols)
+    printed = _inlined(kernel).xreplace(symbols)
     expected = derivation.result
     if spec.reduction == "sum":
         printed = expected.func(printed, *expected.limits)
@@ -86,14 +96,12 @@ def _probe(kernel: Kernel, derivation: Derivation) -> None:
     """The printed form, in simulated double precision, may not lose digits against the
     checked stable form, at seeded points and where q ≈ p (``probe``)."""
     spec = kernel.spec
-    arguments = [sp.Symbol(p.name, **({"positive": True} if p.positive else {"real": True})) for p in spec.parameters]
+    arguments = [_argument(p) for p in spec.parameters]
     to_arguments = {p.symbol: a for p, a in zip(spec.parameters, arguments)}
     checked = derivation.result
     for symbol, definition in reversed(derivation.context.definitions):
         checked = checked.xreplace({symbol: definition})
-    printed = kernel.output
-    for symbol, value in reversed(kernel.temporaries):
-        printed = printed.xreplace({symbol: value})
+    printed = _inlined(kernel)
     symbols = [p.symbol for p in spec.parameters]
     models = derivation.context.models
     pairs = [(symbols.index(a), symbols.index(b)) for a, b in zip(models[0].parameters, models[-1].parameters)
@@ -116,9 +124,7 @@ def build(spec: KernelSpec) -> Kernel:
 
 def _build(spec: KernelSpec) -> Kernel:
     derivation = derivations.get(spec.derivation)
-    # the same assumptions as the models' symbols: SymPy caches equal symbols, and srepr would vary
-    names = {p.symbol: sp.Symbol(p.name, **({"positive": True} if p.positive else {"real": True}))
-             for p in spec.parameters}
+    names = {p.symbol: _argument(p) for p in spec.parameters}
     definitions = tuple((symbol, _prepare(value, names)) for symbol, value in derivation.context.definitions)
     result = derivation.result
     if spec.reduction == "cholesky":

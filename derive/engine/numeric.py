@@ -174,7 +174,7 @@ def _frame(integral: sp.Integral, model: Family | None, values: Values, size: in
     return model.frame(values, var.shape[0] if isinstance(var, sp.MatrixSymbol) else size, var)
 
 
-def _weighting(integral: sp.Integral, context: Context, model: Family | None) -> float | None:
+def _tail(integral: sp.Integral, context: Context, model: Family | None) -> float | None:
     """The weight's tail extent, if that family's density is a factor of every term."""
     if model is None or model.tail is None:
         return None
@@ -281,7 +281,7 @@ def _integrate(integral: sp.Integral, context: Context, values: Values, size: in
         arguments = [_number(values[p]) for p in parameters]
         value = _quadrature(lambda *u: compiled(*u, *arguments), [_number(c) for c in centre],
                             [[_number(x) for x in row] for row in factor], limits, breaks,
-                            _weighting(integral, context, model))
+                            _tail(integral, context, model))
     return sp.Float(value, DIGITS)
 
 
@@ -326,14 +326,18 @@ def value_at(expr: sp.Expr, context: Context, size: int, seed: str, vectors: fro
 
 
 def numeric_refutation(before: sp.Expr, after: sp.Expr, context: Context, seed: str) -> str | None:
-    """Why the two sides differ at some seeded point, or None if they agree at every one."""
-    symbolic = (before, after, context.realise(before), context.realise(after))
+    """Why the two sides differ at some seeded point, or None if they agree at every one.  A
+    side that cannot be evaluated (not a finite real number, an integral that does not converge,
+    a model that cannot be realised: any exception) is a reason too."""
+    try:
+        symbolic = (before, after, context.realise(before), context.realise(after))
+    except Exception as error:  # noqa: BLE001
+        return f"cannot be checked: {type(error).__name__}: {error}"
     vectors = frozenset(x.name for e in symbolic for x in e.atoms(sp.MatrixSymbol) if x.shape[1] == 1)
     for size in DIMENSIONS[:POINTS]:
         try:
             a, b = (value_at(e, context, size, seed, vectors) for e in (before, after))
-        except Exception as error:  # noqa: BLE001 — a side that cannot be evaluated refuses the step
-            # not a finite real number, an integral that does not converge, a model that cannot be realised
+        except Exception as error:  # noqa: BLE001
             return (f"cannot evaluate both sides as finite numbers at the seeded point '{seed}:{size}': "
                     f"{type(error).__name__} {error}")
         if not (mp.isfinite(a) and mp.isfinite(b)) or max(abs(a), abs(b)) > LARGEST:
