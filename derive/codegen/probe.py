@@ -10,7 +10,7 @@ few digits against the checked stable form at any of them.
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import mpmath as mp
 import sympy as sp
@@ -38,14 +38,23 @@ def _double(expr: sp.Expr, arguments: Sequence[sp.Symbol]):
     return sp.lambdify(list(arguments), expr, modules=modules)
 
 
+def error_in_double(expr: sp.Expr, arguments: Sequence[sp.Symbol]) -> Callable[[Sequence[float]], mp.mpf]:
+    """point ↦ |value in simulated double − exact value| / |exact value|, compiled once."""
+    double, exact_form = _double(expr, arguments), realise_special(expr)
+
+    def error(point: Sequence[float]) -> mp.mpf:
+        with mp.workdps(60):
+            exact = mp.mpf(sp.N(exact_form.xreplace({a: sp.Float(x, 60) for a, x in zip(arguments, point)}), 60))
+        with mp.workprec(DOUBLE_BITS):
+            approximate = double(*[mp.mpf(x) for x in point])
+        with mp.workdps(60):
+            return abs(approximate - exact) / abs(exact) if exact != 0 else abs(approximate)
+    return error
+
+
 def relative_error_in_double(expr: sp.Expr, arguments: Sequence[sp.Symbol], point: Sequence[float]) -> mp.mpf:
     """|value in simulated double − exact value| / |exact value| at ``point``."""
-    with mp.workdps(60):
-        exact = mp.mpf(sp.N(realise_special(expr).xreplace({a: sp.Float(x, 60) for a, x in zip(arguments, point)}), 60))
-    with mp.workprec(DOUBLE_BITS):
-        approximate = _double(expr, arguments)(*[mp.mpf(x) for x in point])
-    with mp.workdps(60):
-        return abs(approximate - exact) / abs(exact) if exact != 0 else abs(approximate)
+    return error_in_double(expr, arguments)(point)
 
 
 def probe_points(arguments: Sequence[sp.Symbol], pairs: Sequence[tuple[int, int]], seed: str,
@@ -69,9 +78,10 @@ def worst_loss(checked: sp.Expr, rewritten: sp.Expr, arguments: Sequence[sp.Symb
                pairs: Sequence[tuple[int, int]], seed: str) -> tuple[float, list[float]] | None:
     """The point where ``rewritten`` loses most against ``checked`` beyond ``ALLOWED_LOSS``, or None."""
     worst = None
+    checked_error, rewritten_error = error_in_double(checked, arguments), error_in_double(rewritten, arguments)
     for point in probe_points(arguments, pairs, seed):
-        allowed = ALLOWED_LOSS * max(float(relative_error_in_double(checked, arguments, point)), U)
-        error = float(relative_error_in_double(rewritten, arguments, point))
+        allowed = ALLOWED_LOSS * max(float(checked_error(point)), U)
+        error = float(rewritten_error(point))
         if error > allowed and (worst is None or error > worst[0]):
             worst = (error, point)
     return worst

@@ -112,11 +112,7 @@ def get_entry(name: str) -> Entry:
 
 
 def get(name: str) -> Derivation:
-    try:
-        entry = _ENTRIES[name]
-    except KeyError:
-        raise UnknownDerivation(name) from None
-    return entry.build()
+    return get_entry(name).build()
 
 
 def load_file(path: Path) -> list[Entry]:
