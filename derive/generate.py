@@ -27,8 +27,10 @@ PARALLEL_FAMILIES = ("mvn", "laplace")
 what they cite from elsewhere (the normal's entropy) is built there again."""
 
 
-def _build_families(families: tuple[str, ...]) -> list[Derivation]:
-    return [entry.build().portable() for entry in derivations.entries() if entry.family in families]
+def _build_families(families: tuple[str, ...]) -> tuple[list[Derivation], dict[Path, str]]:
+    """The worker's share: its families built, checked and written up."""
+    built = [entry.build() for entry in derivations.entries() if entry.family in families]
+    return [d.portable() for d in built], writeups(built)
 
 
 def _entries(loaded: bool) -> list[derivations.Entry]:
@@ -36,35 +38,43 @@ def _entries(loaded: bool) -> list[derivations.Entry]:
     return [e for e in derivations.entries() if loaded or e.origin == registry.BUILTIN]
 
 
-def build_all(progress: Progress = lambda _: None, parallel: bool = True, loaded: bool = False) -> list[Derivation]:
-    """Every published derivation, built and checked (raises ``StepRejected`` on a wrong step).
+def build_and_write_up(progress: Progress = lambda _: None, parallel: bool = True,
+                       loaded: bool = False) -> tuple[list[Derivation], dict[Path, str]]:
+    """Every published derivation, built and checked (raises ``StepRejected`` on a wrong step),
+    with its write-ups (LaTeX, Markdown, JSON) and the pages that list them all.
 
-    The full-covariance and Laplace families are checked in a second process at the same time: the checks
-    are CPU-bound, and the machines we run on have two cores.
+    The full-covariance and Laplace families are checked and written up in a second process at the
+    same time: the work is CPU-bound, and the machines we run on have two cores.
     """
     entries = _entries(loaded)
     parallel = parallel and "fork" in get_all_start_methods()  # elsewhere: one process, the same files
+    files: dict[Path, str] = {}
     with ProcessPoolExecutor(1, mp_context=get_context("fork")) if parallel else nullcontext() as pool:
         remote = pool.submit(_build_families, PARALLEL_FAMILIES) if pool else None
-        for index, entry in enumerate(entries, 1):
-            if remote is None or entry.family not in PARALLEL_FAMILIES:
-                progress(f"[{index}/{len(entries)}] deriving {entry.name}")
-                entry.build()
+        local = [e for e in entries if remote is None or e.family not in PARALLEL_FAMILIES]
+        for index, entry in enumerate(local, 1):
+            progress(f"[{index}/{len(local)}] deriving {entry.name}")
+            entry.build()
+        files.update(writeups([entry.build() for entry in local]))
         if remote is not None:
             progress(f"waiting for the {' and '.join(PARALLEL_FAMILIES)} derivations")
-            for derivation in remote.result():
+            theirs, their_files = remote.result()
+            for derivation in theirs:
                 derivations.adopt(derivation)
-    return [entry.build() for entry in entries]
+            files.update(their_files)
+    built = [entry.build() for entry in entries]
+    files[Path("generated/latex/all-derivations.tex")] = latex.combined(built)
+    files[Path("generated/markdown/README.md")] = markdown.index(built)
+    return built, files
 
 
 def writeups(built: list[Derivation]) -> dict[Path, str]:
+    """Each derivation's own LaTeX, Markdown and JSON files."""
     out: dict[Path, str] = {}
     for d in built:
         out[Path("generated/latex", f"{d.name}.tex")] = latex.standalone(d)
         out[Path("generated/markdown", f"{d.name}.md")] = markdown.render(d)
         out[Path("generated/json", f"{d.name}.json")] = json.render(d)
-    out[Path("generated/latex/all-derivations.tex")] = latex.combined(built)
-    out[Path("generated/markdown/README.md")] = markdown.index(built)
     return out
 
 
@@ -86,15 +96,15 @@ def notebooks(built: list[Derivation], progress: Progress = lambda _: None) -> d
 def render_all(progress: Progress = lambda _: None, loaded: bool = False) -> dict[Path, str]:
     """Every generated file's relative path and content; nothing is written.  With ``loaded``,
     users' derivations (``--from``, entry points) are written up and printed beside derive's."""
-    built = build_all(progress, loaded=loaded)
-    files = {**writeups(built), **kernels(progress, loaded)}
+    built, files = build_and_write_up(progress, loaded=loaded)
+    files.update(kernels(progress, loaded))
     files.update(notebooks(built, progress))
     return dict(sorted(files.items()))
 
 
 def render_notebooks(progress: Progress = lambda _: None) -> dict[Path, str]:
     """Only the notebooks (``derive notebooks``): the same bytes ``render_all`` gives them."""
-    return notebooks(build_all(progress), progress)
+    return notebooks(build_and_write_up(progress)[0], progress)
 
 
 def _orphans(root: Path, files: dict[Path, str]) -> list[Path]:

@@ -1,6 +1,8 @@
 """SymPy printers tuned for derivations written by hand."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 import sympy as sp
 from sympy.core.function import UndefinedFunction
 from sympy.printing.latex import LatexPrinter
@@ -57,5 +59,6 @@ class DerivationLatexPrinter(LatexPrinter):
         return super()._print_Add(expr, order=order if canonical else "none")
 
 
+@lru_cache(maxsize=4096)  # each line is printed for its .tex, the combined .tex, the .md and the .json
 def latex(expr: sp.Expr) -> str:
     return DerivationLatexPrinter().doprint(expr)

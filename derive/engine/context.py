@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import sympy as sp
 
@@ -43,13 +44,23 @@ class Context:
 
     def expand_definitions(self, expr: sp.Expr) -> sp.Expr:
         """Auxiliary symbols and special functions replaced by what they stand for."""
-        for symbol, definition in reversed(self.definitions):
-            expr = expr.xreplace({symbol: definition})
-        return realise_special(expr)
+        return _expand_definitions(self, expr)
 
     def realise(self, expr: sp.Expr) -> sp.Expr:
         """Everything explicit: ``expand_definitions``, then densities for placeholders."""
-        expr = self.expand_definitions(expr)
-        for m in self.models:
-            expr = expr.replace(m.placeholder, m.realise_at)
-        return expr
+        return _realise(self, expr)
+
+
+@lru_cache(maxsize=4096)
+def _expand_definitions(context: Context, expr: sp.Expr) -> sp.Expr:
+    for symbol, definition in reversed(context.definitions):
+        expr = expr.xreplace({symbol: definition})
+    return realise_special(expr)
+
+
+@lru_cache(maxsize=4096)  # the checker realises a step's sides at every point, and emitters again
+def _realise(context: Context, expr: sp.Expr) -> sp.Expr:
+    expr = _expand_definitions(context, expr)
+    for m in context.models:
+        expr = expr.replace(m.placeholder, m.realise_at)
+    return expr

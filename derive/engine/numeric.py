@@ -220,9 +220,9 @@ def kinks(integrand: sp.Expr, var: sp.Symbol) -> list[mp.mpf]:
 @lru_cache(maxsize=2048)
 def _compiled(integrand: sp.Expr, coordinates: tuple[sp.Basic, ...], parameters: tuple[sp.Basic, ...]):
     """The integrand as an mpmath function of (coordinates…, parameters…), compiled once."""
-    names = [sp.Dummy(f"a{i}", real=True) for i in range(len(coordinates) + len(parameters))]
+    names = [sp.Symbol(f"_a{i}", real=True) for i in range(len(coordinates) + len(parameters))]
     numeric = integrand.xreplace(dict(zip(coordinates + parameters, names)))
-    return sp.lambdify(names, numeric, "mpmath", cse=True)
+    return sp.lambdify(names, numeric, "mpmath", cse=True, docstring_limit=0)
 
 
 def _quadrature(f, centre: list[mp.mpf], factor: list[list[mp.mpf]], limits: tuple[mp.mpf, mp.mpf] | None = None,
@@ -230,7 +230,7 @@ def _quadrature(f, centre: list[mp.mpf], factor: list[list[mp.mpf]], limits: tup
     """Gauss–Hermite of two orders over all of space, where no limit or kink forbids it; if
     they disagree, or in one dimension over an interval, tanh-sinh split at the kinks."""
     if limits is None and not breaks:
-        orders = (12, 16) if len(centre) == 1 else (4, 6)
+        orders = (8, 12) if len(centre) == 1 else (3, 5)
         low, high = (_gauss_hermite(f, centre, factor, order) for order in orders)
         if abs(low - high) <= TOLERANCE * 1e-3 * (1 + abs(high)):
             return high
