@@ -59,6 +59,21 @@ def test_numpy_near_equal_within_the_bound_and_never_negative(np_kernels, refere
     assert all(v == 0.0 for v, (kl, _) in zip(values, references) if kl == 0)  # q = p, bit for bit
 
 
+_FAR_ROWS = [r for r in accuracy.grid_kl_mvn_near_equal(seed=17, repeats=1, epsilons=[0.1, 0.5],
+                                                      conditions=[1.0, 1e6, 1e12]) if r[1] > 0]
+
+
+def test_numpy_pairs_off_the_recurrence_within_the_bound(np_kernels):
+    """Pairs further apart than 1/16 of Σ₂'s scale take two LAPACK factors instead of the
+    difference recurrence: they are held to the same bound."""
+    covariance_rows = [r for r in _FAR_ROWS if r[0] == "cov"]
+    assert sum(not np_kernels._near(args[1] - args[3], args[3]) for _, _, _, args in covariance_rows) >= 20
+    references = [accuracy.ref_kl_mvn(*args, tril=(form == "tril")) for form, _, _, args in _FAR_ROWS]
+    values = [_np_kl(np_kernels, form, *args) for form, _, _, args in _FAR_ROWS]
+    ratio, k = _worst(values, references)
+    assert ratio <= 1.0, (ratio, _FAR_ROWS[k][:3], values[k], references[k])
+
+
 def test_c_near_equal_within_the_bound_and_never_negative(c_lib, references):
     calls = [_c_kl(c_lib, form, *args) for form, _, _, args in _ROWS]
     assert all(status == 0 for status, _ in calls)
