@@ -12,9 +12,10 @@ _MATH = {
     "ₚ": "_p", "ⁿ": "^n", "ₙ": "_n", "₃": "_3", "ₘ": "_m", "ⱼ": "_j", "ₗ": "_l", "ᵈ": "^d", "⁴": "^4",
     "ᵏ": "^k", "ˣ": "^x", "ₐ": "_a", "ₑ": "_e", "⊗": r"\otimes", "⋅": r"\cdot", "∀": r"\forall", "ᵩ": r"_\varphi", "ₓ": "_x", "₀": "_0", "√": r"\surd", "∂": r"\partial",
 }
-_TEXT = {"–": "--", "—": "---", "’": "'", "“": "``", "”": "''"}
+_TEXT = {"é": r"\'e", "–": "--", "—": "---", "’": "'", "“": "``", "”": "''"}
 _SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
-            "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
+            "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+            ">": r"\textgreater{}", "<": r"\textless{}"}  # (in the default font encoding, > prints as ¿)
 
 
 def escape(text: str) -> str:

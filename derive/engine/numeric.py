@@ -225,15 +225,41 @@ def _compiled(integrand: sp.Expr, coordinates: tuple[sp.Basic, ...], parameters:
     return sp.lambdify(names, numeric, "mpmath", cse=True, docstring_limit=0)
 
 
+def _agreeing_gauss_hermite(f, centre: list[mp.mpf], factor: list[list[mp.mpf]]) -> mp.mpf | None:
+    """Gauss–Hermite of two orders in this frame, if they agree; exact for a Gaussian times a
+    polynomial of degree up to 15 (one dimension) or 5 per axis."""
+    orders = (8, 12) if len(centre) == 1 else (3, 5)
+    low, high = (_gauss_hermite(f, centre, factor, order) for order in orders)
+    return high if abs(low - high) <= TOLERANCE * 1e-3 * (1 + abs(high)) else None
+
+
+def _fitted_frame(f, c: mp.mpf, s: mp.mpf) -> tuple[list[mp.mpf], list[list[mp.mpf]]] | None:
+    """The frame of a Gaussian-shaped integrand, C e^{−a(z − m)²} (a product of powers of normal
+    densities), from log f at c − s, c, c + s; None where f is not positive there or log f curves
+    the wrong way.  Only a frame: the two Gauss–Hermite orders must still agree in it."""
+    try:
+        logs = [mp.log(f(c + k * s)) for k in (-1, 0, 1)]
+    except (ValueError, ZeroDivisionError, TypeError):
+        return None
+    if not all(mp.isfinite(v) and mp.im(v) == 0 for v in logs):
+        return None
+    curvature = -(logs[2] - 2 * logs[1] + logs[0]) / (2 * s * s)
+    if not curvature > 0:
+        return None
+    mode = c + (logs[2] - logs[0]) / (4 * curvature * s)
+    return [mode], [[1 / mp.sqrt(2 * curvature)]]
+
+
 def _quadrature(f, centre: list[mp.mpf], factor: list[list[mp.mpf]], limits: tuple[mp.mpf, mp.mpf] | None = None,
                 breaks: list[mp.mpf] = (), tail: float | None = None) -> mp.mpf:
     """Gauss–Hermite of two orders over all of space, where no limit or kink forbids it; if
     they disagree, or in one dimension over an interval, tanh-sinh split at the kinks."""
     if limits is None and not breaks:
-        orders = (8, 12) if len(centre) == 1 else (3, 5)
-        low, high = (_gauss_hermite(f, centre, factor, order) for order in orders)
-        if abs(low - high) <= TOLERANCE * 1e-3 * (1 + abs(high)):
-            return high
+        frames = [(centre, factor)] + ([_fitted_frame(f, centre[0], factor[0][0])] if len(centre) == 1 else [])
+        for frame in filter(None, frames):
+            value = _agreeing_gauss_hermite(f, *frame)
+            if value is not None:
+                return value
         if len(centre) > 1:
             raise ValueError(f"quadrature does not converge for a {len(centre)}-dimensional integrand")
     lo, hi = limits or (-mp.inf, mp.inf)
