@@ -22,9 +22,9 @@ Jupyter's ``.ipynb_checkpoints/``, are never flagged or removed."""
 Progress = Callable[[str], None]
 
 
-PARALLEL_FAMILIES = ("mvn", "laplace")
+PARALLEL_FAMILIES = ("mvn", "renyi")
 """Built in a second process while this one builds the rest (about half of the checking each);
-what they cite from elsewhere (the normal's entropy) is built there again."""
+neither cites outside its own family and the lemmas, which are built there again."""
 
 
 def _build_families(families: tuple[str, ...]) -> tuple[list[Derivation], dict[Path, str]]:
@@ -43,7 +43,7 @@ def build_and_write_up(progress: Progress = lambda _: None, parallel: bool = Tru
     """Every published derivation, built and checked (raises ``StepRejected`` on a wrong step),
     with its write-ups (LaTeX, Markdown, JSON) and the pages that list them all.
 
-    The full-covariance and Laplace families are checked and written up in a second process at the
+    The full-covariance and Rényi families are checked and written up in a second process at the
     same time: the work is CPU-bound, and the machines we run on have two cores.
     """
     entries = _entries(loaded)
