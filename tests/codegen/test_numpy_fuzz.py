@@ -14,10 +14,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-FUZZ = settings(max_examples=150, deadline=None, derandomize=True,
+FUZZ = settings(max_examples=150, deadline=None, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture])
 LOCATION = st.floats(allow_nan=False, allow_infinity=False)
 SCALE = st.floats(min_value=5e-324, allow_nan=False, allow_infinity=False)
+NOT_YET = {"kl_normal_laplace"}
+"""Found by this fuzz, not fixed yet: a tiny sigma gives inf or NaN where the KL is finite (the strict
+xfails below are its reproducers); out of the valid-input fuzz until it is fixed."""
 ANY = st.floats()
 ELEMENTWISE = {"entropy_normal": "s", "cross_entropy_normal_normal": "lsls", "kl_normal_normal": "lsls",
                "kl_normal_std_normal": "ls", "entropy_laplace": "s", "kl_normal_laplace": "lsls"}
@@ -36,7 +39,7 @@ def _call(function, *args):
     return value, bool(messages)
 
 
-@pytest.mark.parametrize("name", list(ELEMENTWISE))
+@pytest.mark.parametrize("name", [n for n in ELEMENTWISE if n not in NOT_YET])
 def test_valid_inputs_give_a_number(np_kernels, name):
     kinds = ELEMENTWISE[name]
 
@@ -97,3 +100,14 @@ def test_mvn_kernels(np_kernels, d, data):
     assert value >= 0.0 and not math.isnan(value)
     entropy, _ = _call(np_kernels.entropy_mvn_tril, l1)
     assert math.isfinite(entropy)
+
+
+@pytest.mark.xfail(strict=True, reason="issue 18 follow-up: kl_normal_laplace overflows for a subnormal sigma")
+@pytest.mark.parametrize("mu, sigma, m, b", [(0.0, 5e-324, 1.0, 2.0), (0.0, 1e-310, 1.0, 2.0),
+                                            (4.0, 2.2250738585072014e-308, 0.0, 2.0**53)])
+def test_kl_normal_laplace_tiny_sigma(np_kernels, mu, sigma, m, b):
+    """KL(N(μ, σ²) ‖ Laplace(m, b)) = log(2b/σ) − ½ log(2πe) + E|z − m|/b, E|z − m| = |μ − m| to far
+    below double precision when σ ≪ |μ − m|: finite."""
+    value = np_kernels.kl_normal_laplace(mu, sigma, m, b, validate=False)
+    want = math.log(2 * b) - math.log(sigma) - 0.5 * math.log(2 * math.pi * math.e) + abs(mu - m) / b
+    assert value == pytest.approx(want, rel=1e-14)
