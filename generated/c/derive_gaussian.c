@@ -201,16 +201,32 @@ static int derive_cholesky(size_t d, const double *a, double *l)
     return 0;
 }
 
-/* 1 if l is a usable factor: a finite, nonzero diagonal (its signs do not change l l^T). */
+/* 1 if l is a usable factor: a finite lower triangle (NaN anywhere in it is invalid input, even
+ * where the result does not read it) and a nonzero diagonal (its signs do not change l l^T). */
 static int derive_is_factor(size_t d, const double *l)
 {
-    size_t i;
+    size_t i, j;
     for (i = 0; i < d; ++i) {
-        if (!(l[i*d + i] != 0.0) || !isfinite(l[i*d + i])) {
+        int finite = l[i*d + i] != 0.0;
+        for (j = 0; j <= i; ++j) {
+            finite &= isfinite(l[i*d + j]) != 0;
+        }
+        if (!finite) {
             return 0;
         }
     }
     return 1;
+}
+
+/* How many doubles ``matrices`` d x d matrices and d + 1 more take, or 0 if their size in bytes
+ * would not fit in size_t (d*d*sizeof(double) wraps from d = 2^30 on with a 64-bit size_t): no
+ * such arrays exist, so the call is refused before any element is read or memory allocated. */
+static size_t derive_scratch_count(size_t d, size_t matrices)
+{
+    if (d > 0 && d > SIZE_MAX / sizeof(double) / (matrices + 2) / d) {
+        return 0;
+    }
+    return matrices*d*d + d + 1;
 }
 
 /* x = l^-1 b for an n x n lower-triangular l stored with row stride ``stride`` (only its lower
@@ -364,19 +380,26 @@ double derive_kl_normal_normal(const double mu1, const double sigma1, const doub
 
 void derive_kl_normal_normal_n(size_t n, const double *mu1, const double *sigma1, const double *mu2, const double *sigma2, double *out)
 {
-    size_t i;
-    int missed = 0;
-    for (i = 0; i < n; ++i) {
-        const double value = derive_kl_normal_normal_fast_value(mu1[i], sigma1[i], mu2[i], sigma2[i]);
-        missed |= value != value;
-        out[i] = ((sigma1[i] > 0.0) & (sigma2[i] > 0.0)) ? value : NAN;
-    }
-    if (missed) {  /* rare: elements the branch-free helpers are not exact for, recomputed */
-        for (i = 0; i < n; ++i) {
-            if (out[i] != out[i]) {
-                out[i] = derive_kl_normal_normal(mu1[i], sigma1[i], mu2[i], sigma2[i]);
+    /* 256 elements at a time into a buffer in cache, the rare elements the branch-free helpers
+     * are not exact for recomputed from the inputs, then copied out: out may be an input. */
+    double values[256];
+    size_t start, i, count;
+    for (start = 0; start < n; start += count) {
+        int missed = 0;
+        count = n - start < 256 ? n - start : 256;
+        for (i = 0; i < count; ++i) {
+            const double value = derive_kl_normal_normal_fast_value(mu1[start + i], sigma1[start + i], mu2[start + i], sigma2[start + i]);
+            missed |= value != value;
+            values[i] = ((sigma1[start + i] > 0.0) & (sigma2[start + i] > 0.0)) ? value : NAN;
+        }
+        if (missed) {
+            for (i = 0; i < count; ++i) {
+                if (values[i] != values[i]) {
+                    values[i] = derive_kl_normal_normal(mu1[start + i], sigma1[start + i], mu2[start + i], sigma2[start + i]);
+                }
             }
         }
+        memcpy(out + start, values, count*sizeof *out);
     }
 }
 
@@ -406,19 +429,26 @@ double derive_kl_normal_std_normal(const double mu, const double sigma)
 
 void derive_kl_normal_std_normal_n(size_t n, const double *mu, const double *sigma, double *out)
 {
-    size_t i;
-    int missed = 0;
-    for (i = 0; i < n; ++i) {
-        const double value = derive_kl_normal_std_normal_fast_value(mu[i], sigma[i]);
-        missed |= value != value;
-        out[i] = ((sigma[i] > 0.0)) ? value : NAN;
-    }
-    if (missed) {  /* rare: elements the branch-free helpers are not exact for, recomputed */
-        for (i = 0; i < n; ++i) {
-            if (out[i] != out[i]) {
-                out[i] = derive_kl_normal_std_normal(mu[i], sigma[i]);
+    /* 256 elements at a time into a buffer in cache, the rare elements the branch-free helpers
+     * are not exact for recomputed from the inputs, then copied out: out may be an input. */
+    double values[256];
+    size_t start, i, count;
+    for (start = 0; start < n; start += count) {
+        int missed = 0;
+        count = n - start < 256 ? n - start : 256;
+        for (i = 0; i < count; ++i) {
+            const double value = derive_kl_normal_std_normal_fast_value(mu[start + i], sigma[start + i]);
+            missed |= value != value;
+            values[i] = ((sigma[start + i] > 0.0)) ? value : NAN;
+        }
+        if (missed) {
+            for (i = 0; i < count; ++i) {
+                if (values[i] != values[i]) {
+                    values[i] = derive_kl_normal_std_normal(mu[start + i], sigma[start + i]);
+                }
             }
         }
+        memcpy(out + start, values, count*sizeof *out);
     }
 }
 
@@ -588,11 +618,15 @@ void derive_kl_normal_laplace_n(size_t n, const double *mu, const double *sigma,
  * Formula: log(Determinant((2*E*pi)*Sigma))/2
  * Derivation: entropy-mvn; with cov = l l^T, half_log_det = sum_i log |l_ii| (a negative
  * diagonal entry of the factor means the same covariance as its absolute value).
- * Returns 0, 1 if the covariance (or factor) is not valid, 2 if memory runs out. */
+ * Returns 0, 1 if the covariance (or factor) is not valid, 2 if memory runs out (or d x d doubles
+ * would not fit in size_t). */
 int derive_entropy_mvn_tril(size_t d, const double *l, double *out)
 {
     double half_log_det = 0.0;
     size_t i;
+    if (!derive_scratch_count(d, 1)) {
+        return 2;
+    }
     if (!derive_is_factor(d, l)) {
         return 1;
     }
@@ -605,7 +639,8 @@ int derive_entropy_mvn_tril(size_t d, const double *l, double *out)
 
 int derive_entropy_mvn(size_t d, const double *cov, double *out)
 {
-    double *l = (double *)malloc((d ? d*d : 1)*sizeof *l);  /* the cast: the file compiles as C++ too */
+    const size_t count = derive_scratch_count(d, 1);
+    double *l = count ? (double *)malloc(count*sizeof *l) : NULL;  /* the cast: the file compiles as C++ too */
     int status;
     if (l == NULL) {
         return 2;
@@ -628,7 +663,8 @@ int derive_entropy_mvn(size_t d, const double *cov, double *out)
  * cov1 - cov2 by the difference's own recurrence, accurate as q -> p (far from p by the
  * ordinary one: l1 - l2 loses nothing there).  Lower triangles are read.  Return 0, 1 if a
  * covariance is not symmetric (to round-off) positive definite or a factor's diagonal is zero
- * or not finite, 2 if memory runs out. */
+ * or not finite (a factor: anywhere in its lower triangle), 2 if memory runs out (or d x d
+ * doubles would not fit in size_t). */
 static void derive_kl_mvn_mvn_terms(size_t d, const double *mu1, const double *l1, const double *mu2, const double *l2,
                           const double *diff, double *x, double *out)
 {
@@ -654,12 +690,16 @@ static void derive_kl_mvn_mvn_terms(size_t d, const double *mu1, const double *l
 
 int derive_kl_mvn_mvn_tril(size_t d, const double *mu1, const double *l1, const double *mu2, const double *l2, double *out)
 {
+    const size_t count = derive_scratch_count(d, 3);
     double *l;
     size_t i, j;
+    if (!count) {
+        return 2;
+    }
     if (!derive_is_factor(d, l1) || !derive_is_factor(d, l2)) {
         return 1;
     }
-    l = (double *)malloc((3*d*d + d + 1)*sizeof *l);  /* l1, l2, l1 - l2, x; the cast: C++ */
+    l = (double *)malloc(count*sizeof *l);  /* l1, l2, l1 - l2, x; the cast: C++ */
     if (l == NULL) {
         return 2;
     }
@@ -677,12 +717,16 @@ int derive_kl_mvn_mvn_tril(size_t d, const double *mu1, const double *l1, const 
 
 int derive_kl_mvn_mvn(size_t d, const double *mu1, const double *cov1, const double *mu2, const double *cov2, double *out)
 {
+    const size_t count = derive_scratch_count(d, 3);
     double *l;
     int status = 1;
+    if (!count) {
+        return 2;
+    }
     if (!derive_is_covariance(d, cov1)) {
         return 1;
     }
-    l = (double *)malloc((3*d*d + d + 1)*sizeof *l);  /* l2, l1, l1 - l2, x */
+    l = (double *)malloc(count*sizeof *l);  /* l2, l1, l1 - l2, x */
     if (l == NULL) {
         return 2;
     }

@@ -13,6 +13,9 @@
  * derive_kl_diag_std_normal_logvar_n call no libm function: with these flags they vectorize on
  * any C library, with or without a vector math library.
  * Invalid parameters (a scale that is not > 0, NaN) give NaN.
+ * The _n forms' out may be one of their inputs (the same pointer: each result overwrites the
+ * inputs it came from), not a partial overlap of one.  Every pointer must point to the values
+ * the function reads or writes: a NULL pointer is undefined behaviour unless n (or d) is 0.
  */
 #ifndef DERIVE_GAUSSIAN_H
 #define DERIVE_GAUSSIAN_H
@@ -55,14 +58,16 @@ void derive_kl_normal_laplace_n(size_t n, const double *mu, const double *sigma,
 /* Entropy H(q) of q = N(mu, cov), in nats.
  * cov: d x d, row-major, symmetric (to round-off) positive definite, lower triangle read; _tril
  * takes a lower-triangular factor (cov = l l^T, any nonzero diagonal).
- * Return 0 on success, 1 if the covariance is not SPD (factor: a zero diagonal), 2 if out of memory. */
+ * Return 0 on success, 1 if the covariance is not SPD (factor: a zero diagonal or a lower triangle that
+ * is not finite), 2 if out of memory (or if d x d doubles would not fit in size_t). */
 int derive_entropy_mvn(size_t d, const double *cov, double *out);
 int derive_entropy_mvn_tril(size_t d, const double *l, double *out);
 
 /* KL divergence KL(q || p) for q = N(mu1, cov1), p = N(mu2, cov2).
  * mu1, mu2: d values; cov1, cov2: d x d, row-major, symmetric (to round-off) positive definite,
  * lower triangles read; _tril takes lower-triangular factors (cov = l l^T, any nonzero diagonal).
- * Return 0 on success, 1 if a covariance is not SPD (factor: a zero diagonal), 2 if out of memory. */
+ * Return 0 on success, 1 if a covariance is not SPD (factor: a zero diagonal or a lower triangle that is
+ * not finite), 2 if out of memory (or if d x d doubles would not fit in size_t). */
 int derive_kl_mvn_mvn(size_t d, const double *mu1, const double *cov1, const double *mu2, const double *cov2, double *out);
 int derive_kl_mvn_mvn_tril(size_t d, const double *mu1, const double *l1, const double *mu2, const double *l2, double *out);
 

@@ -19,18 +19,32 @@ C_KEYWORDS = frozenset(
     "auto break case char const continue default do double else enum extern float for goto if inline int long "
     "register restrict return short signed sizeof static struct switch typedef union unsigned void volatile while "
     "_Bool _Complex _Imaginary _Alignas _Alignof _Atomic _Generic _Noreturn _Static_assert _Thread_local".split())
+INTERNAL = "derive_"
+"""The start of the source's static helpers, whatever the prefix: a prefix cannot make them clash
+with the kernels' locals (``exponent``) or with libc (glibc's ``significand``)."""
+MAX_PREFIX = 63
+"""C99's guaranteed significant length of an internal identifier; a file name
+(``<prefix>gaussian.h`` and the temporary written beside it) stays far inside 255 bytes."""
+
+
 def _template(name: str):
     return template("derive.codegen.c", name)
 
 
 def check_prefix(prefix: str) -> None:
-    """A prefix must start a valid, unreserved C identifier and not be a keyword."""
-    if prefix and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", prefix):
+    """A prefix must start a valid, unreserved C identifier (the source compiles as C++ too)."""
+    if not prefix:
+        raise ValueError("an empty prefix is refused for C: C has one namespace for functions, and "
+                         "unprefixed names (entropy_normal, ...) would meet your project's and libraries' own")
+    if len(prefix) > MAX_PREFIX:
+        raise ValueError(f"prefix is {len(prefix)} characters; at most {MAX_PREFIX}")
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", prefix, flags=re.ASCII):
         raise ValueError(f"prefix {prefix!r} is not the start of a C identifier")
     if prefix.rstrip("_") in C_KEYWORDS or prefix in C_KEYWORDS:
         raise ValueError(f"prefix {prefix!r} is a C keyword")
-    if re.match(r"_[A-Z_]", prefix):
-        raise ValueError(f"prefix {prefix!r} makes reserved identifiers (leading _ and a capital or _)")
+    if prefix.startswith("_") or "__" in prefix:
+        raise ValueError(f"prefix {prefix!r} makes reserved identifiers (C reserves a leading _ at file scope, "
+                         "C++ any __)")
 
 
 def _signature(kernel: Kernel, prefix: str) -> str:
@@ -51,10 +65,10 @@ def _assignments(pairs: tuple, printer: KernelC99Printer) -> str:
     return "".join(f"    const double {printer.doprint(s)} = {printer.doprint(e)};\n" for s, e in pairs)
 
 
-def _helper(function: type[SpecialFunction], prefix: str, printer: KernelC99Printer) -> str:
+def _helper(function: type[SpecialFunction], printer: KernelC99Printer) -> str:
     parameters = ", ".join(f"const double {printer.doprint(p)}" for p in function.parameters)
     text = _template("helper.c").substitute(
-        summary=function.summary, name=prefix + function.helper_name, parameters=parameters,
+        summary=function.summary, name=INTERNAL + function.helper_name, parameters=parameters,
         far_locals=_assignments(function.far_locals, printer), far=printer.doprint(function.far),
         near_locals=_assignments(function.near_locals, printer), near=printer.doprint(function.near),
         selector=printer.doprint(function.selector), bound=printer.doprint(sp.Float(function.bound.evalf(30), 30))
@@ -62,9 +76,10 @@ def _helper(function: type[SpecialFunction], prefix: str, printer: KernelC99Prin
     if function.fast is None:
         return text
     return text + "\n\n" + _template("helper_fast.c").substitute(
-        name=prefix + function.helper_name, parameters=parameters,
+        name=INTERNAL + function.helper_name, parameters=parameters,
         domain="\n".join(" * " + line for line in textwrap.wrap(
-            f"{function.fast_domain}; the loops recompute those elements with {prefix + function.helper_name}.", 92)),
+            f"{function.fast_domain}; the loops recompute those elements with {INTERNAL + function.helper_name}.",
+            92)),
         locals=_assignments(function.fast_locals, printer), value=printer.doprint(function.fast)).rstrip("\n")
 
 
@@ -75,11 +90,12 @@ def _body(kernel: Kernel, printer: KernelC99Printer) -> str:
 def _function(kernel: Kernel, prefix: str, printer: KernelC99Printer, fast_printer: KernelC99Printer) -> str:
     if kernel.spec.reduction == "cholesky":
         return _template(f"{kernel.spec.name}.c").substitute(
-            name=prefix + kernel.spec.name, prefix=prefix, summary=kernel.spec.summary, formula=kernel.formula,
+            name=prefix + kernel.spec.name, internal=INTERNAL, summary=kernel.spec.summary, formula=kernel.formula,
             derivation=kernel.spec.derivation, output=printer.doprint(kernel.output)).rstrip("\n")
     names = [p.name for p in kernel.spec.parameters]
     arrays = ", ".join(f"const double *{n}" for n in names)
     block_elements = ", ".join(f"{n}[start + j]" for n in names)
+    block_valid = " & ".join(f"({p.name}[start + i] > 0.0)" for p in kernel.scales) or "1"
     finite = " & ".join(f"({n}[start + j] - {n}[start + j] == 0.0)" for n in names)  # NaN, ±inf fail
     fast = _uses_fast_helpers(kernel)
     skeleton = f"function{'_sum' if kernel.spec.reduction else ''}{'_fast' if fast else ''}.c"
@@ -88,11 +104,12 @@ def _function(kernel: Kernel, prefix: str, printer: KernelC99Printer, fast_print
         name=prefix + kernel.spec.name, arrays=arrays, block_elements=block_elements, valid_elements=finite
     ).rstrip("\n") if kernel.spec.reduction == "sum" else ""
     return _template(skeleton).substitute(
-        rows=", ".join(f"{n} + i*d" for n in names), block_elements=block_elements,
+        rows=", ".join(f"{n} + i*d" for n in names), block_valid=block_valid,
+        block_elements=block_elements if kernel.spec.reduction else ", ".join(f"{n}[start + i]" for n in names),
         flat_elements=", ".join(f"{n}[i*d + k]" for n in names),
         flat_valid=" & ".join(f"({n}[i*d + k] - {n}[i*d + k] == 0.0)" for n in names),
         chunk_rows=", ".join(f"{n} + (i + r)*d" for n in names),
-        name=prefix + kernel.spec.name, prefix=prefix, summary=kernel.spec.summary, formula=kernel.formula,
+        name=prefix + kernel.spec.name, internal=INTERNAL, summary=kernel.spec.summary, formula=kernel.formula,
         derivation=kernel.spec.derivation, ops=kernel.ops,
         parameters=", ".join(f"const double {n}" for n in names), body=_body(kernel, printer),
         fast_body=_body(kernel, fast_printer) if fast else "",
@@ -116,13 +133,13 @@ def _libm_free_note(kernels: list[Kernel], prefix: str) -> str:
     return "".join(f"\n * {line}" for line in lines)
 
 
-def _printer(prefix: str, fast: bool = False) -> KernelC99Printer:
+def _printer(fast: bool = False) -> KernelC99Printer:
     """The kernels' printer; with ``fast``, special functions that have a branch-free recipe
     print as calls to it."""
-    helpers = {f.__name__: prefix + f.helper_name + ("_fast" if fast and f.fast is not None else "")
+    helpers = {f.__name__: INTERNAL + f.helper_name + ("_fast" if fast and f.fast is not None else "")
                for f in SPECIAL_FUNCTIONS}
-    bits = {BinaryExponent.__name__: prefix + "exponent", Significand.__name__: prefix + "significand",
-            RoundToInteger.__name__: prefix + "round_to_integer", PowerOfTwo.__name__: prefix + "power_of_two"}
+    bits = {BinaryExponent.__name__: INTERNAL + "exponent", Significand.__name__: INTERNAL + "significand",
+            RoundToInteger.__name__: INTERNAL + "round_to_integer", PowerOfTwo.__name__: INTERNAL + "power_of_two"}
     return KernelC99Printer({"user_functions": helpers | bits})
 
 
@@ -131,7 +148,7 @@ def render(kernels: list[Kernel], prefix: str = "derive_") -> dict[str, str]:
     check_prefix(prefix)
     stem = f"{prefix}gaussian"
     header_text = header([k.spec.derivation for k in kernels], "regenerate with `derive codegen` or `derive generate`")
-    printer, fast_printer = _printer(prefix), _printer(prefix, fast=True)
+    printer, fast_printer = _printer(), _printer(fast=True)
     helpers = sorted({h for k in kernels for h in k.helpers}, key=lambda h: h.__name__)
     reads_bits = any(e.has(*BINARY_FUNCTIONS) for h in helpers if h.fast is not None
                      for e in (h.fast, *(value for _, value in h.fast_locals)))
@@ -145,9 +162,9 @@ def render(kernels: list[Kernel], prefix: str = "derive_") -> dict[str, str]:
             header=header_text, include=f"{stem}.h",
             vector_math=_template("vector_math.c").substitute(declarations=declarations).rstrip("\n"),
             helpers="\n\n".join(
-                [_template("binary.c").substitute(prefix=prefix).rstrip("\n")] * reads_bits
-                + [_helper(h, prefix, printer) for h in helpers] + [
-                _template(name).substitute(prefix=prefix).rstrip("\n") for name, needed in (
+                [_template("binary.c").substitute(internal=INTERNAL).rstrip("\n")] * reads_bits
+                + [_helper(h, printer) for h in helpers] + [
+                _template(name).substitute(internal=INTERNAL).rstrip("\n") for name, needed in (
                     ("two_sum.c", any(k.spec.reduction == "sum" and _uses_fast_helpers(k) for k in kernels)),
                     ("linalg.c", any(k.spec.reduction == "cholesky" for k in kernels)),
                     ("solve_lower.c", any(k.spec.solves for k in kernels)),

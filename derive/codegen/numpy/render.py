@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import keyword
+import unicodedata
 
 import sympy as sp
 
@@ -15,9 +16,20 @@ def _template(name: str):
     return template("derive.codegen.numpy", name)
 
 
+MAX_PREFIX = 64
+"""Longer prefixes serve no one, and ``<prefix>...`` names stay readable."""
+
+
 def check_prefix(prefix: str) -> None:
+    """A prefix must start a Python identifier that Python keeps as written: names are NFKC-normalised
+    when parsed, so ``ﬁ_`` would define ``fi_...`` while ``__all__`` lists ``ﬁ_...``."""
+    if len(prefix) > MAX_PREFIX:
+        raise ValueError(f"prefix is {len(prefix)} characters; at most {MAX_PREFIX}")
     if prefix and not (prefix + "x").isidentifier() or keyword.iskeyword(prefix):
         raise ValueError(f"prefix {prefix!r} is not the start of a Python identifier")
+    if unicodedata.normalize("NFKC", prefix) != prefix:
+        raise ValueError(f"prefix {prefix!r} is not NFKC-normalised: Python would read it as "
+                         f"{unicodedata.normalize('NFKC', prefix)!r}")
 
 
 def _indented(lines: tuple[str, ...], indent: str = "    ") -> str:

@@ -5,7 +5,7 @@
 #error "these kernels read the bits of IEEE 754 binary64 doubles"
 #endif
 
-static inline double ${prefix}exponent(const double x)
+static inline double ${internal}exponent(const double x)
 {
     uint64_t bits;
     double biased;
@@ -15,7 +15,7 @@ static inline double ${prefix}exponent(const double x)
     return biased - 4503599627371519.0;  /* 2^52 + 1023 */
 }
 
-static inline double ${prefix}significand(const double x)
+static inline double ${internal}significand(const double x)
 {
     uint64_t bits;
     double significand;
@@ -27,7 +27,7 @@ static inline double ${prefix}significand(const double x)
 
 /* The integer nearest x (ties to even): GCC and Clang emit one rounding instruction, which
  * vectorizes; elsewhere adding and subtracting 1.5 * 2^52 (for |x| < 2^51) does the same. */
-static inline double ${prefix}round_to_integer(const double x)
+static inline double ${internal}round_to_integer(const double x)
 {
 #if defined(__GNUC__)
     return __builtin_rint(x);
@@ -38,7 +38,7 @@ static inline double ${prefix}round_to_integer(const double x)
 }
 
 /* 2^k for an integer k in [-1022, 1023], written into the exponent field. */
-static inline double ${prefix}power_of_two(const double k)
+static inline double ${internal}power_of_two(const double k)
 {
     const double shifted = k + 6755399441055744.0;  /* k in the low bits, as two's complement */
     uint64_t bits;

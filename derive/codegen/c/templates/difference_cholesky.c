@@ -7,7 +7,7 @@
  * column where l1_jj^2 = l2_jj^2 + s would cancel (l1_jj^2 < l2_jj^2/2: q is far from p) on,
  * l1 by the ordinary recurrence on a1 and D = l1 - l2, which loses nothing there.
  * Returns 0, or 1 if a1 is not positive definite (or not finite). */
-static int ${prefix}difference_cholesky(size_t d, const double *a1, const double *a2, const double *l2,
+static int ${internal}difference_cholesky(size_t d, const double *a1, const double *a2, const double *l2,
                                         double *l1, double *diff)
 {
     size_t i, j, k;

@@ -24,18 +24,25 @@ double $name($parameters)
 
 void ${name}_n(size_t n, $arrays, double *out)
 {
-    size_t i;
-    int missed = 0;
-    for (i = 0; i < n; ++i) {
-        const double value = ${name}_fast_value($elements);
-        missed |= value != value;
-        out[i] = ($valid_elements) ? value : NAN;
-    }
-    if (missed) {  /* rare: elements the branch-free helpers are not exact for, recomputed */
-        for (i = 0; i < n; ++i) {
-            if (out[i] != out[i]) {
-                out[i] = $name($elements);
+    /* 256 elements at a time into a buffer in cache, the rare elements the branch-free helpers
+     * are not exact for recomputed from the inputs, then copied out: out may be an input. */
+    double values[256];
+    size_t start, i, count;
+    for (start = 0; start < n; start += count) {
+        int missed = 0;
+        count = n - start < 256 ? n - start : 256;
+        for (i = 0; i < count; ++i) {
+            const double value = ${name}_fast_value($block_elements);
+            missed |= value != value;
+            values[i] = ($block_valid) ? value : NAN;
+        }
+        if (missed) {
+            for (i = 0; i < count; ++i) {
+                if (values[i] != values[i]) {
+                    values[i] = $name($block_elements);
+                }
             }
         }
+        memcpy(out + start, values, count*sizeof *out);
     }
 }

@@ -28,12 +28,12 @@ double $name(size_t d, $arrays)
             const double value = ${name}_fast_term($block_elements);
             const double term = ($valid_elements) ? value : NAN;
             missed |= term != term;
-            ${prefix}two_sum(&totals[j], &errors[j], term);
+            ${internal}two_sum(&totals[j], &errors[j], term);
         }
     }
     if (start > 0) {
         for (j = 0; j < 16; ++j) {
-            ${prefix}two_sum(&total, &error, totals[j]);
+            ${internal}two_sum(&total, &error, totals[j]);
             error += errors[j];
         }
     }
@@ -46,7 +46,7 @@ double $name(size_t d, $arrays)
             missed |= terms[j] != terms[j];
         }
         for (j = 0; j < count; ++j) {
-            ${prefix}two_sum(&total, &error, terms[j]);
+            ${internal}two_sum(&total, &error, terms[j]);
         }
     }
     if (missed) {
@@ -74,7 +74,7 @@ static void ${name}_short_rows(size_t n, size_t d, $arrays, double *out)
             int missed = 0;
             for (k = r*d; k < (r + 1)*d; ++k) {
                 missed |= terms[k] != terms[k];
-                ${prefix}two_sum(&total, &error, terms[k]);
+                ${internal}two_sum(&total, &error, terms[k]);
             }
             out[i + r] = missed ? ${name}_exact(d, $chunk_rows) : total + error;
         }

@@ -10,6 +10,9 @@
  * -ffp-contract=off keeps each scalar function and its batched form equal to the last bit
  * (GNU C's default would fuse a*b + c into FMAs differently in the two).$libm_free
  * Invalid parameters (a scale that is not > 0, NaN) give NaN.
+ * The _n forms' out may be one of their inputs (the same pointer: each result overwrites the
+ * inputs it came from), not a partial overlap of one.  Every pointer must point to the values
+ * the function reads or writes: a NULL pointer is undefined behaviour unless n (or d) is 0.
  */
 #ifndef $guard
 #define $guard

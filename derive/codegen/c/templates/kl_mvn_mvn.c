@@ -11,18 +11,19 @@
  * cov1 - cov2 by the difference's own recurrence, accurate as q -> p (far from p by the
  * ordinary one: l1 - l2 loses nothing there).  Lower triangles are read.  Return 0, 1 if a
  * covariance is not symmetric (to round-off) positive definite or a factor's diagonal is zero
- * or not finite, 2 if memory runs out. */
+ * or not finite (a factor: anywhere in its lower triangle), 2 if memory runs out (or d x d
+ * doubles would not fit in size_t). */
 static void ${name}_terms(size_t d, const double *mu1, const double *l1, const double *mu2, const double *l2,
                           const double *diff, double *x, double *out)
 {
     double off_diagonal = 0.0, mahalanobis = 0.0, scale_terms = 0.0;
     size_t i, j;
     for (j = 0; j < d; ++j) {  /* column j of l2^-1 diff: diff's column from row j down, zero above */
-        ${prefix}solve_lower(d - j, l2 + j*d + j, d, diff + j*d + j, d, x);
+        ${internal}solve_lower(d - j, l2 + j*d + j, d, diff + j*d + j, d, x);
         for (i = 1; i < d - j; ++i) {
             off_diagonal += x[i]*x[i];
         }
-        scale_terms += ${prefix}scale_term(l1[j*d + j], l2[j*d + j]);
+        scale_terms += ${internal}scale_term(l1[j*d + j], l2[j*d + j]);
     }
     for (i = 0; i < d; ++i) {  /* l2^-1 (mu2 - mu1) by forward substitution */
         double sum = mu2[i] - mu1[i];
@@ -37,12 +38,16 @@ static void ${name}_terms(size_t d, const double *mu1, const double *l1, const d
 
 int ${name}_tril(size_t d, const double *mu1, const double *l1, const double *mu2, const double *l2, double *out)
 {
+    const size_t count = ${internal}scratch_count(d, 3);
     double *l;
     size_t i, j;
-    if (!${prefix}is_factor(d, l1) || !${prefix}is_factor(d, l2)) {
+    if (!count) {
+        return 2;
+    }
+    if (!${internal}is_factor(d, l1) || !${internal}is_factor(d, l2)) {
         return 1;
     }
-    l = (double *)malloc((3*d*d + d + 1)*sizeof *l);  /* l1, l2, l1 - l2, x; the cast: C++ */
+    l = (double *)malloc(count*sizeof *l);  /* l1, l2, l1 - l2, x; the cast: C++ */
     if (l == NULL) {
         return 2;
     }
@@ -60,16 +65,20 @@ int ${name}_tril(size_t d, const double *mu1, const double *l1, const double *mu
 
 int $name(size_t d, const double *mu1, const double *cov1, const double *mu2, const double *cov2, double *out)
 {
+    const size_t count = ${internal}scratch_count(d, 3);
     double *l;
     int status = 1;
-    if (!${prefix}is_covariance(d, cov1)) {
+    if (!count) {
+        return 2;
+    }
+    if (!${internal}is_covariance(d, cov1)) {
         return 1;
     }
-    l = (double *)malloc((3*d*d + d + 1)*sizeof *l);  /* l2, l1, l1 - l2, x */
+    l = (double *)malloc(count*sizeof *l);  /* l2, l1, l1 - l2, x */
     if (l == NULL) {
         return 2;
     }
-    if (!${prefix}cholesky(d, cov2, l) && !${prefix}difference_cholesky(d, cov1, cov2, l, l + d*d, l + 2*d*d)) {
+    if (!${internal}cholesky(d, cov2, l) && !${internal}difference_cholesky(d, cov1, cov2, l, l + d*d, l + 2*d*d)) {
         ${name}_terms(d, mu1, l + d*d, mu2, l, l + 2*d*d, l + 3*d*d, out);
         status = 0;
     }

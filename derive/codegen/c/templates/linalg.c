@@ -4,7 +4,7 @@
  * (Q diag Q^T, inverses, A B A^T) leave about d u cond(a) max|a|, under it for d <= 64 up to
  * cond ~1e6; a relative asymmetry of 1e-6 is 67 times over it.  The kernels read the lower
  * triangle. */
-static int ${prefix}is_covariance(size_t d, const double *a)
+static int ${internal}is_covariance(size_t d, const double *a)
 {
     double scale = 0.0;
     size_t i, j;
@@ -24,10 +24,10 @@ static int ${prefix}is_covariance(size_t d, const double *a)
 /* The lower Cholesky factor l of a d x d covariance a (row-major; its lower triangle is read),
  * a = l l^T.  Returns 0, or 1 if a is not symmetric to round-off, not finite or not positive
  * definite. */
-static int ${prefix}cholesky(size_t d, const double *a, double *l)
+static int ${internal}cholesky(size_t d, const double *a, double *l)
 {
     size_t i, j, k;
-    if (!${prefix}is_covariance(d, a)) {
+    if (!${internal}is_covariance(d, a)) {
         return 1;
     }
     for (i = 0; i < d; ++i) {
@@ -52,14 +52,30 @@ static int ${prefix}cholesky(size_t d, const double *a, double *l)
     return 0;
 }
 
-/* 1 if l is a usable factor: a finite, nonzero diagonal (its signs do not change l l^T). */
-static int ${prefix}is_factor(size_t d, const double *l)
+/* 1 if l is a usable factor: a finite lower triangle (NaN anywhere in it is invalid input, even
+ * where the result does not read it) and a nonzero diagonal (its signs do not change l l^T). */
+static int ${internal}is_factor(size_t d, const double *l)
 {
-    size_t i;
+    size_t i, j;
     for (i = 0; i < d; ++i) {
-        if (!(l[i*d + i] != 0.0) || !isfinite(l[i*d + i])) {
+        int finite = l[i*d + i] != 0.0;
+        for (j = 0; j <= i; ++j) {
+            finite &= isfinite(l[i*d + j]) != 0;
+        }
+        if (!finite) {
             return 0;
         }
     }
     return 1;
+}
+
+/* How many doubles ``matrices`` d x d matrices and d + 1 more take, or 0 if their size in bytes
+ * would not fit in size_t (d*d*sizeof(double) wraps from d = 2^30 on with a 64-bit size_t): no
+ * such arrays exist, so the call is refused before any element is read or memory allocated. */
+static size_t ${internal}scratch_count(size_t d, size_t matrices)
+{
+    if (d > 0 && d > SIZE_MAX / sizeof(double) / (matrices + 2) / d) {
+        return 0;
+    }
+    return matrices*d*d + d + 1;
 }

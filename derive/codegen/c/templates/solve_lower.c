@@ -1,6 +1,6 @@
 /* x = l^-1 b for an n x n lower-triangular l stored with row stride ``stride`` (only its lower
  * triangle is read), b read at step ``step``, x contiguous: forward substitution. */
-static void ${prefix}solve_lower(size_t n, const double *l, size_t stride, const double *b, size_t step, double *x)
+static void ${internal}solve_lower(size_t n, const double *l, size_t stride, const double *b, size_t step, double *x)
 {
     size_t i, k;
     for (i = 0; i < n; ++i) {

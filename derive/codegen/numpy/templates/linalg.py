@@ -9,7 +9,7 @@ for d ≤ 64 up to cond ~1e6 (measured: under 12 ε at d = 64); a relative asymm
 def _covariance(cov, name, validate):
     """A stack of covariances (..., d, d) as float64; ``validate``: finite and symmetric to
     round-off (``_SYMMETRY_TOLERANCE``), else ValueError naming ``name``."""
-    cov = np.asarray(cov, dtype=np.float64)
+    cov = _float64(cov, name)
     if cov.ndim < 2 or cov.shape[-1] != cov.shape[-2]:
         raise ValueError(f"{name} must have shape (..., d, d), got {cov.shape}")
     if validate:
@@ -68,7 +68,7 @@ def _factor(scale_tril, name, validate):
     """The lower triangle of a factor with its columns' signs made positive on the diagonal: the
     covariance L Lᵀ is the same whatever the signs (as torch and TFP read it), and a sign flip
     is exact.  ``validate``: finite, with a nonzero diagonal, else ValueError naming ``name``."""
-    scale_tril = np.asarray(scale_tril, dtype=np.float64)
+    scale_tril = _float64(scale_tril, name)
     if scale_tril.ndim < 2 or scale_tril.shape[-1] != scale_tril.shape[-2]:
         raise ValueError(f"{name} must have shape (..., d, d), got {scale_tril.shape}")
     diagonal = np.diagonal(scale_tril, axis1=-2, axis2=-1)
@@ -78,7 +78,7 @@ def _factor(scale_tril, name, validate):
 
 
 def _vector(mu, name, d, validate):
-    mu = np.asarray(mu, dtype=np.float64)
+    mu = _float64(mu, name)
     if mu.ndim < 1 or mu.shape[-1] != d:
         raise ValueError(f"{name} must have shape (..., {d}), got {mu.shape}")
     if validate and not np.all(np.isfinite(mu)):

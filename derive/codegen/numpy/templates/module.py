@@ -15,10 +15,35 @@ import numpy as np
 __all__ = [$exports]
 
 
+_MAX_DIMENSIONS = 32
+"""What numpy's iterators (np.nditer, hence broadcasting in ufuncs) take: more is a RuntimeError."""
+
+
+def _float64(value, name):
+    """``value`` as a float64 array, or ``ValueError`` naming ``name`` for what is not real numbers:
+    complex (its imaginary part would be dropped), strings and bytes ("2" would be read as 2),
+    datetimes and durations, dicts, ragged lists, ints beyond double range (10**400), and more
+    than 32 dimensions.  A longdouble beyond double range becomes infinite here, quietly: the
+    finiteness check refuses it."""
+    try:
+        array = np.asarray(value)
+    except ValueError:  # ragged nesting
+        raise ValueError(f"{name} must be an array of real numbers (got a ragged sequence)") from None
+    if array.dtype.kind not in "biufO":  # objects: Python ints, Fractions, ... converted below
+        raise ValueError(f"{name} must be real numbers (got dtype {array.dtype})")
+    if array.ndim > _MAX_DIMENSIONS:
+        raise ValueError(f"{name} has {array.ndim} dimensions; at most {_MAX_DIMENSIONS}")
+    try:
+        with np.errstate(over="ignore"):
+            return np.asarray(array, dtype=np.float64)
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(f"{name} must be real numbers within double range (got {type(value).__name__})") from None
+
+
 def _arrays(validate, **params):
     """The parameters as float64 arrays; if ``validate``, shapes that do not broadcast raise here,
     naming them (the values are checked as they are computed with: see ``_blocks``)."""
-    arrays = {name: np.asarray(value, dtype=np.float64) for name, value in params.items()}
+    arrays = {name: _float64(value, name) for name, value in params.items()}
     if validate:
         try:
             np.broadcast_shapes(*(a.shape for a in arrays.values()))

@@ -1,0 +1,57 @@
+"""Issue 18, numpy inputs: what is not an array of real numbers is refused with a ValueError that
+names the parameter, with no warning on the way (warnings are errors in these tests)."""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+BAD = {
+    "complex": 1.0 + 2.0j,
+    "string": "2",
+    "bytes": b"2",
+    "datetime64": np.datetime64("2020-01-01"),
+    "timedelta64": np.timedelta64(1, "s"),
+    "dict": {"sigma": 1.0},
+    "ragged": [[1.0], [1.0, 2.0]],
+    "int beyond double": 10**400,
+    "ints beyond double": [1.0, 10**400],
+    "longdouble beyond double": np.longdouble("1e400"),
+    "33 dimensions": np.ones((1,) * 33),
+}
+
+
+def _refused(call, name):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match=rf"\b{name}\b"):
+            call()
+
+
+@pytest.mark.parametrize("bad", list(BAD.values()), ids=list(BAD))
+def test_elementwise_refuses_naming_the_parameter(np_kernels, bad):
+    _refused(lambda: np_kernels.kl_normal_normal(0.0, 1.0, bad, 2.0), "mu2")
+    _refused(lambda: np_kernels.entropy_normal(bad), "sigma")
+    _refused(lambda: np_kernels.kl_diag_std_normal_logvar([0.0], bad), "logvar")
+
+
+@pytest.mark.parametrize("bad", list(BAD.values()), ids=list(BAD))
+def test_full_covariance_refuses_naming_the_parameter(np_kernels, bad):
+    eye = np.eye(2)
+    _refused(lambda: np_kernels.kl_mvn_mvn(bad, eye, np.zeros(2), eye), "mu1")
+    _refused(lambda: np_kernels.entropy_mvn(bad), "cov")
+
+
+def test_refused_even_unvalidated(np_kernels):
+    """``validate=False`` skips the value checks, not the type: "2" or 1 + 2j is never read as a number."""
+    for bad in ("2", 1.0 + 2.0j):
+        with pytest.raises(ValueError, match="sigma"):
+            np_kernels.entropy_normal(bad, validate=False)
+
+
+def test_real_inputs_still_accepted(np_kernels):
+    """The controls: ints, bools, float32, Python ints within range and lists of them are real numbers."""
+    want = np_kernels.entropy_normal(2.0)
+    for good in (2, np.int8(2), np.float32(2.0), [2], np.array([2], dtype=object), np.longdouble(2)):
+        assert np_kernels.entropy_normal(good) == pytest.approx(want, rel=0, abs=0)
