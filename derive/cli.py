@@ -7,15 +7,17 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from derive import derivations
 from derive.derivations import registry
 from derive.emit import json, latex, markdown, text
 from derive.engine import StepRejected
-from derive.files import OutputError, write_all_atomically
+from derive.files import OutputError, is_staging, write_all_atomically
 
 FORMATS = {"text": text.render, "latex": latex.standalone, "markdown": markdown.render, "json": json.render}
 
@@ -44,11 +46,11 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("names", nargs="*", metavar="NAME", help="only these derivations (default: all the file's)")
     generate = commands.add_parser("generate", help="regenerate every write-up, kernel and notebook")
     _from_option(generate)
-    generate.add_argument("--out", type=Path, help="root folder for generated/ and notebooks/ "
+    generate.add_argument("--out", type=_folder, help="root folder for generated/ and notebooks/ "
                                                    "(default: the repository)")
     generate.add_argument("--check", action="store_true", help="write nothing; exit 1 if any file would change")
     notebooks = commands.add_parser("notebooks", help="write the teaching notebooks; --execute runs them for publishing")
-    notebooks.add_argument("--out", type=Path, help="folder to write into (default: the repository's notebooks/; "
+    notebooks.add_argument("--out", type=_folder, help="folder to write into (default: the repository's notebooks/; "
                                                     "required with --execute)")
     notebooks.add_argument("--execute", action="store_true",
                            help="run each notebook in a fresh kernel and keep its outputs (needs nbclient, ipykernel)")
@@ -56,9 +58,45 @@ def _parser() -> argparse.ArgumentParser:
     codegen.add_argument("language", choices=["c", "numpy"])
     codegen.add_argument("names", nargs="*", metavar="NAME", help="only these kernels (default: all)")
     codegen.add_argument("--prefix", help="start of every function name (default: derive_ for C, none for numpy)")
-    codegen.add_argument("--out", type=Path, default=Path("."), help="folder to write into (default: .)")
+    codegen.add_argument("--out", type=_folder, default=".", help="folder to write into (default: .)")
     _from_option(codegen)
     return parser
+
+
+def _folder(text: str) -> Path:
+    """An ``--out`` folder; an empty name (a shell variable that was not set) is refused, not
+    taken to mean the current folder."""
+    if not text:
+        raise argparse.ArgumentTypeError("an empty name (to write into the current folder, say --out .)")
+    return Path(text)
+
+
+def _check_out(out: Path) -> None:
+    """Refuse an ``--out`` that cannot be a folder; say where one that goes through a link leads."""
+    try:
+        if out.exists() and not out.is_dir():
+            raise UsageError(f"--out {out}: not a directory")
+    except OSError as error:  # a name too long, a folder we may not look into
+        raise UsageError(f"--out {out}: {error.strerror or error}") from None
+    real = os.path.realpath(out)
+    if real != os.path.abspath(out):
+        print(f"derive: --out {out} leads through a symbolic link to {real}", file=sys.stderr)
+
+
+@contextmanager
+def _stdout_errors() -> Iterator[None]:
+    """A failed write to stdout (a full disk, /dev/full) is reported like any other write error."""
+    try:
+        yield
+    except BrokenPipeError:
+        raise  # the reader stopped reading (``| head``): not an error
+    except OSError as error:
+        raise OutputError(f"cannot write to standard output: {error.strerror or error}") from None
+
+
+def _say(text: str) -> None:
+    with _stdout_errors():
+        sys.stdout.write(text)
 
 
 def _from_option(parser: argparse.ArgumentParser) -> None:
@@ -81,7 +119,7 @@ def _list() -> int:
     width = max(len(e.name) for e in derivations.entries())
     for entry in derivations.entries():
         origin = "" if entry.origin == registry.BUILTIN else f"  [from {entry.origin}]"
-        print(f"{entry.name:<{width}}  {entry.title}{origin}")
+        _say(f"{entry.name:<{width}}  {entry.title}{origin}\n")
     return 0
 
 
@@ -103,12 +141,12 @@ def _check(file: Path, names: list[str]) -> int:
         try:
             derivation = entry.build()
         except StepRejected as error:
-            print(f"REFUSED  {entry.name}: {error}")
+            _say(f"REFUSED  {entry.name}: {error}\n")
             return 1
-        print(f"ok       {entry.name}: {entry.title}")
+        _say(f"ok       {entry.name}: {entry.title}\n")
         for index, step in enumerate(derivation.steps, 1):
-            print(f"           step {index} ({step.rule.name}): {step.verdict.symbolic}, "
-                  f"{step.verdict.points} seeded points agree")
+            _say(f"           step {index} ({step.rule.name}): {step.verdict.symbolic}, "
+                 f"{step.verdict.points} seeded points agree\n")
     return 0
 
 
@@ -117,7 +155,7 @@ def _show(name: str, form: str) -> int:
         derivation = derivations.get(name)
     except derivations.UnknownDerivation:
         raise UsageError(f"unknown derivation {name!r} (see `derive list`)") from None
-    sys.stdout.write(FORMATS[form](derivation).rstrip("\n") + "\n")
+    _say(FORMATS[form](derivation).rstrip("\n") + "\n")
     return 0
 
 
@@ -127,22 +165,22 @@ def _generate(out: Path | None, check: bool) -> int:
     root = out or generate.repository_root()
     if root is None:
         raise UsageError("not running from a derive checkout: say where to write with --out DIR")
-    if out is not None and out.exists() and not out.is_dir():
-        raise UsageError(f"--out {out}: not a directory")
+    if out is not None:
+        _check_out(out)
     tty = sys.stderr.isatty()
     files = generate.render_all(progress=(lambda line: print(line, file=sys.stderr)) if tty else (lambda _: None),
                                 loaded=out is not None)
     if check:
         stale = generate.stale(root, files)
         for path in stale:
-            print(f"stale: {path}", file=sys.stderr)
+            label = "left by an interrupted run" if is_staging(path) else "stale"
+            print(f"{label}: {path}", file=sys.stderr)
         print(f"{len(files)} files, {len(stale)} stale", file=sys.stderr)
         return 1 if stale else 0
-    try:
-        updated = generate.write(root, files)
-    except OutputError as error:
-        raise UsageError(str(error)) from None
-    print(f"{len(files)} files in {root}, {len(updated)} updated", file=sys.stderr)
+    updated = generate.write(root, files)
+    left = sum(is_staging(path) for path in updated)
+    removed = f", {left} staging files of an interrupted run removed" if left else ""
+    print(f"{len(files)} files in {root}, {len(updated) - left} updated{removed}", file=sys.stderr)
     return 0
 
 
@@ -156,8 +194,8 @@ def _notebooks(out: Path | None, execute: bool) -> int:
 
     if execute and out is None:
         raise UsageError("--execute needs --out DIR: the repository's notebooks/ are committed without outputs")
-    if out is not None and out.exists() and not out.is_dir():
-        raise UsageError(f"--out {out}: not a directory")
+    if out is not None:
+        _check_out(out)
     root = generate.repository_root()
     if root is None:
         raise UsageError("not running from a derive checkout: the notebooks load its generated/ kernels")
@@ -184,12 +222,9 @@ def _notebooks(out: Path | None, execute: bool) -> int:
 
 def _write_listed(folder: Path, texts: dict[str, str]) -> int:
     """Write every file (all staged before any is replaced) and list what was written."""
-    try:
-        write_all_atomically({folder / name: text for name, text in texts.items()})
-    except OutputError as error:
-        raise UsageError(str(error)) from None
+    write_all_atomically({folder / name: text for name, text in texts.items()})
     for name in texts:
-        print(folder / name)
+        _say(f"{folder / name}\n")
     return 0
 
 
@@ -207,8 +242,7 @@ def _require_execution_tools(root: Path) -> None:
 def _codegen(language: str, names: list[str], prefix: str | None, out: Path) -> int:
     from derive import codegen
 
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {out}: not a directory")
+    _check_out(out)
     try:
         files = codegen.render(language, prefix, names or None)
     except codegen.kernels.UnknownKernel as error:
@@ -219,30 +253,37 @@ def _codegen(language: str, names: list[str], prefix: str | None, out: Path) -> 
     return _write_listed(out, files)
 
 
+def _dispatch(argv: Sequence[str] | None) -> int:
+    parser = _parser()
+    args, extra = parser.parse_known_args(argv)
+    if args.command == "codegen" and not any(e.startswith("-") for e in extra):
+        args.names += extra  # names after --prefix/--out: argparse leaves them over
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if args.command == "check":
+        return _check(args.file, args.names)
+    if args.command == "generate" and args.sources and args.out is None:
+        raise UsageError("--from needs --out DIR: the repository's generated/ holds derive's own derivations")
+    if args.command in ("list", "show", "codegen", "generate"):
+        _load(args.sources, entry_points=args.command != "generate" or args.out is not None)
+    if args.command == "list":
+        return _list()
+    if args.command == "show":
+        return _show(args.name, args.format)
+    if args.command == "codegen":
+        return _codegen(args.language, args.names, args.prefix, args.out)
+    if args.command == "notebooks":
+        return _notebooks(args.out, args.execute)
+    return _generate(args.out, args.check)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
-        parser = _parser()
-        args, extra = parser.parse_known_args(argv)
-        if args.command == "codegen" and not any(e.startswith("-") for e in extra):
-            args.names += extra  # names after --prefix/--out: argparse leaves them over
-        elif extra:
-            parser.error(f"unrecognized arguments: {' '.join(extra)}")
-        if args.command == "check":
-            return _check(args.file, args.names)
-        if args.command == "generate" and args.sources and args.out is None:
-            raise UsageError("--from needs --out DIR: the repository's generated/ holds derive's own derivations")
-        if args.command in ("list", "show", "codegen", "generate"):
-            _load(args.sources, entry_points=args.command != "generate" or args.out is not None)
-        if args.command == "list":
-            return _list()
-        if args.command == "show":
-            return _show(args.name, args.format)
-        if args.command == "codegen":
-            return _codegen(args.language, args.names, args.prefix, args.out)
-        if args.command == "notebooks":
-            return _notebooks(args.out, args.execute)
-        return _generate(args.out, args.check)
-    except UsageError as error:
+        status = _dispatch(argv)
+        with _stdout_errors():
+            sys.stdout.flush()  # what is buffered reaches its file while an error can still be reported
+        return status
+    except (UsageError, OutputError) as error:
         print(f"derive: error: {error}", file=sys.stderr)
         return 2
     except StepRejected as error:  # a derivation failed its check: nothing was written
@@ -250,7 +291,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except BrokenPipeError:
         return 0
+    except OSError as error:  # the last resort: an unforeseen error is still one line, and no traceback
+        print(f"derive: error: {error.strerror or error}" + (f": {error.filename}" if error.filename else ""),
+              file=sys.stderr)
+        return 2
 
 
 def run() -> None:
-    sys.exit(main())
+    status = main()
+    try:
+        sys.stdout.flush()
+    except OSError:  # already reported: what is still buffered goes nowhere, not to a traceback at exit
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    sys.exit(status)

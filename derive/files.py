@@ -1,55 +1,220 @@
-"""Writing outputs: all content is rendered first, then each file is replaced atomically."""
+"""Writing outputs: everything is rendered first, then written in one step that is undone if any
+part of it fails, so that a full disk or a read-only folder leaves every file as it was.
+
+Each new file is staged beside its target as ``.NAME.derive-PID-XXXXXXXX.new``, and the target's
+old bytes are kept as ``…​.old`` (a hard link: it costs no space) until every file is in place.
+A run killed half-way leaves only such staging files, with every target whole (old or new); the
+next write into the same folder removes them, and ``derive generate --check`` names them.
+"""
 from __future__ import annotations
 
+import errno
 import os
+import re
+import shutil
+import stat
 import tempfile
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 
 class OutputError(OSError):
-    """An output location that cannot be written."""
+    """An output location that cannot be written (or read to compare)."""
 
 
-def _stage(path: Path, text: str) -> Path:
-    """``text`` in a temporary file beside ``path``, ready to be renamed over it."""
+NAME_MAX = 255
+"""Bytes in one file name on the file systems we know; a staging name is shortened to fit."""
+STAGING = re.compile(r"^\..*\.derive-(?P<pid>\d+)-[a-z0-9_]{8}\.(?:new|old)$", re.DOTALL)
+"""A staging file's name: the target's name, the writing process, a random part, its role."""
+
+
+def _reason(error: OSError) -> str:
+    return error.strerror or str(error)
+
+
+def is_staging(path: Path) -> bool:
+    """Whether ``path`` is named like one of our staging files."""
+    return STAGING.match(path.name) is not None
+
+
+def _running(pid: int) -> bool:
+    """Whether another process ``pid`` exists (it may still be writing its staging files)."""
+    if pid == os.getpid():
+        return False  # one write at a time in a process: ours are left over from an earlier one
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as error:
-        raise OutputError(f"cannot write {path}: {error.strerror or error}") from None
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # it exists, under another user
+    return True
+
+
+def leftovers(folder: Path, recursive: bool = False) -> list[Path]:
+    """Staging files in ``folder`` whose writer is no longer running: what a killed run left.
+
+    A process id can be reused; a leftover whose id now names another process stays until that
+    process ends (a concurrent run's staging files must not be taken from under it)."""
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.chmod(temp, 0o644)
-    except OSError as error:
-        Path(temp).unlink(missing_ok=True)
-        raise OutputError(f"cannot write {path}: {error.strerror or error}") from None
+        candidates = folder.rglob(".*.derive-*") if recursive else folder.glob(".*.derive-*")
+        found = sorted(p for p in candidates if is_staging(p) and not p.is_dir())
+    except OSError:
+        return []  # a folder we cannot list holds nothing we wrote
+    return [p for p in found if not _running(int(STAGING.match(p.name)["pid"]))]
+
+
+def discard(paths: Iterable[Path]) -> None:
+    for path in paths:
+        try:
+            path.unlink(missing_ok=True)
+        except OSError as error:
+            raise OutputError(f"cannot remove {path} (left by an interrupted run): {_reason(error)}") from None
+
+
+def _staging_prefix(path: Path) -> str:
+    """``.NAME.derive-PID-``, NAME shortened so that the whole name stays within ``NAME_MAX``."""
+    tail = f".derive-{os.getpid()}-"
+    room = NAME_MAX - len(tail.encode()) - len("XXXXXXXX.new") - 1
+    name = path.name.encode("utf-8", "surrogateescape")[:room].decode("utf-8", "ignore")
+    return f".{name}{tail}"
+
+
+def _make_folder(folder: Path, created: list[Path]) -> None:
+    """``folder`` and its missing parents, each recorded in ``created`` so a failure can remove it."""
+    missing = []
+    for parent in (folder, *folder.parents):
+        if os.path.lexists(parent):
+            break
+        missing.append(parent)
+    for parent in reversed(missing):
+        os.mkdir(parent)
+        created.append(parent)
+
+
+def _stage(path: Path, data: bytes, created: list[Path]) -> Path:
+    """``data`` in a staging file beside ``path``, flushed to the disk, ready to be renamed over it."""
+    _make_folder(path.parent, created)
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=_staging_prefix(path), suffix=".new")
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        os.fchmod(fd, 0o644)
+        os.fsync(fd)
+    except BaseException:
+        os.close(fd)
+        os.unlink(temp)
+        raise
+    os.close(fd)
     return Path(temp)
 
 
+def _keep(path: Path, backup: Path) -> Path | None:
+    """The existing ``path`` kept as ``backup`` until the write is done (None: there is no file)."""
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return None
+    if stat.S_ISDIR(mode):
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR))
+    try:
+        os.link(path, backup, follow_symlinks=False)
+    except OSError as error:
+        if error.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK) or not stat.S_ISREG(mode):
+            raise
+        shutil.copyfile(path, backup)  # a file system without hard links
+    return backup
+
+
+def _backup_name(path: Path, staged: Path | None) -> Path:
+    """Where the old ``path`` is kept: beside its staged successor, or (a removal) a name of its own."""
+    if staged is not None:
+        return staged.with_suffix(".old")
+    return path.parent / f"{_staging_prefix(path)}{os.urandom(4).hex()}.old"
+
+
+def _undo(done: list[Path], kept: dict[Path, Path | None]) -> list[Path]:
+    """Put back the old file (or no file) at every path already changed; the paths that could not be."""
+    failed = []
+    for path in reversed(done):
+        try:
+            if kept[path] is None:
+                os.unlink(path)
+            else:
+                os.replace(kept[path], path)
+        except OSError:
+            failed.append(path)
+    return failed
+
+
+def _sync(folders: Iterable[Path]) -> None:
+    """Flush each folder's new entries (the renames) to the disk, where the platform allows."""
+    for folder in folders:
+        try:
+            fd = os.open(folder, os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            os.fsync(fd)
+        except OSError:
+            pass  # not every file system syncs a folder; the files themselves were synced
+        finally:
+            os.close(fd)
+
+
 def write_atomically(path: Path, text: str) -> None:
-    """Write via a temporary file in the same folder and rename: readers never see half a file."""
+    """Write via a staging file in the same folder and rename: readers never see half a file."""
     write_all_atomically({path: text})
 
 
-def write_all_atomically(files: dict[Path, str]) -> None:
-    """Stage every file first, then rename each into place: a failure while writing (a full
-    disk, a read-only folder) leaves every existing file as it was."""
+def write_all_atomically(files: Mapping[Path, str], remove: Iterable[Path] = ()) -> None:
+    """Write every file of ``files`` and remove every path of ``remove``, or, on any error, none.
+
+    Every new file is staged first, every old one kept; only then is each renamed into place (a
+    rename needs no space).  If any step fails, the paths already changed get their old files
+    back and ``OutputError`` names the path and the reason."""
+    removals = [p for p in remove if p not in files]
+    targets = [*files, *removals]
+    discard(p for folder in sorted({t.parent for t in targets}) for p in leftovers(folder))
+    created: list[Path] = []
     staged: dict[Path, Path] = {}
+    kept: dict[Path, Path | None] = {}
+    done: list[Path] = []
+    verb, current = "write", None
     try:
-        for path, text in files.items():
-            staged[path] = _stage(path, text)
-    except OutputError:
-        for temp in staged.values():
-            temp.unlink(missing_ok=True)
-        raise
-    for path, temp in staged.items():
-        try:
-            os.replace(temp, path)
-        except OSError as error:
-            for left in staged.values():
-                left.unlink(missing_ok=True)
-            raise OutputError(f"cannot write {path}: {error.strerror or error}") from None
+        for current, text in files.items():
+            staged[current] = _stage(current, text.encode("utf-8"), created)
+        for current in targets:
+            verb = "write" if current in files else "remove"
+            kept[current] = _keep(current, _backup_name(current, staged.get(current)))
+        for current in targets:
+            verb = "write" if current in files else "remove"
+            if current in files:
+                os.replace(staged[current], current)
+            else:
+                os.unlink(current)
+            done.append(current)
+        _sync(sorted({t.parent for t in targets}))
+    except BaseException as error:  # a signal's exception (Ctrl-C) too: no half-done write stays
+        failed = _undo(done, kept)
+        for folder in reversed(created):
+            _quietly(os.rmdir, folder)
+        if not isinstance(error, OSError):
+            raise
+        message = f"cannot {verb} {current}: {_reason(error)}"
+        if failed:
+            message += f" (and could not put back the old {', '.join(map(str, failed))})"
+        raise OutputError(message) from None
+    finally:
+        for temp in [*staged.values(), *(k for k in kept.values() if k is not None)]:
+            _quietly(os.unlink, temp)
+
+
+def _quietly(action: Callable[[Path], object], path: Path) -> None:
+    try:
+        action(path)
+    except OSError:
+        pass
 
 
 def changed(root: Path, files: dict[Path, str]) -> list[Path]:
@@ -57,7 +222,13 @@ def changed(root: Path, files: dict[Path, str]) -> list[Path]:
     stale = []
     for relative, text in files.items():
         target = root / relative
-        if not target.is_file() or target.read_bytes() != text.encode("utf-8"):
+        try:
+            current = target.read_bytes()
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            current = None
+        except OSError as error:
+            raise OutputError(f"cannot read {target}: {_reason(error)}") from None
+        if current != text.encode("utf-8"):
             stale.append(relative)
     return stale
 
@@ -81,5 +252,6 @@ def orphans(root: Path, files: dict[Path, str], owned: tuple[str, ...]) -> list[
     for folder in owned:
         base = root / folder
         if base.is_dir():
-            found += [p.relative_to(root) for p in sorted(base.rglob("*")) if p.is_file() and is_generated(p)]
+            found += [p.relative_to(root) for p in sorted(base.rglob("*"))
+                      if p.is_file() and not is_staging(p) and is_generated(p)]
     return [p for p in found if p not in files]

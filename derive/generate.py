@@ -2,16 +2,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import nullcontext
-from multiprocessing import get_all_start_methods, get_context
+from multiprocessing import get_all_start_methods
 from pathlib import Path
 
-from derive import codegen, derivations
+from derive import codegen, derivations, workers
 from derive.derivations import registry
 from derive.emit import json, latex, markdown, notebook
 from derive.engine import Derivation
-from derive.files import changed, orphans, write_all_atomically
+from derive.files import changed, discard, is_generated, leftovers, orphans, write_all_atomically
 
 OWNED = ("generated",)
 """Folders whose every file is produced by ``derive generate``."""
@@ -49,7 +48,7 @@ def build_and_write_up(progress: Progress = lambda _: None, parallel: bool = Tru
     entries = _entries(loaded)
     parallel = parallel and "fork" in get_all_start_methods()  # elsewhere: one process, the same files
     files: dict[Path, str] = {}
-    with ProcessPoolExecutor(1, mp_context=get_context("fork")) if parallel else nullcontext() as pool:
+    with workers.forked_pool(1) if parallel else nullcontext() as pool:
         remote = pool.submit(_build_families, PARALLEL_FAMILIES) if pool else None
         local = [e for e in entries if remote is None or e.family not in PARALLEL_FAMILIES]
         for index, entry in enumerate(local, 1):
@@ -108,25 +107,34 @@ def render_notebooks(progress: Progress = lambda _: None) -> dict[Path, str]:
 
 
 def _orphans(root: Path, files: dict[Path, str]) -> list[Path]:
-    """Files generation no longer produces: anything under ``OWNED``, top-level notebooks in ``NOTEBOOKS``."""
+    """Files generation no longer produces: generated ones under ``OWNED``, and top-level notebooks
+    in ``NOTEBOOKS`` that carry the marker (a notebook of the user's, beside ours, is never one)."""
     folder = root / NOTEBOOKS
-    ours = sorted(p.relative_to(root) for p in folder.glob("*.ipynb") if p.is_file()) if folder.is_dir() else []
+    ours = sorted(p.relative_to(root) for p in folder.glob("*.ipynb")
+                  if p.is_file() and is_generated(p)) if folder.is_dir() else []
     return orphans(root, files, OWNED) + [p for p in ours if p not in files]
 
 
+def _leftovers(root: Path) -> list[Path]:
+    """Staging files an interrupted run left in the folders ``write`` writes (relative to ``root``)."""
+    found = [p for folder in OWNED for p in leftovers(root / folder, recursive=True)] + leftovers(root / NOTEBOOKS)
+    return [p.relative_to(root) for p in found]
+
+
 def stale(root: Path, files: dict[Path, str]) -> list[Path]:
-    """Files that ``write`` would create, change or remove."""
-    return sorted(changed(root, files) + _orphans(root, files))
+    """Files that ``write`` would create, change or remove (staging files left by a killed run among them)."""
+    return sorted(changed(root, files) + _orphans(root, files) + _leftovers(root))
 
 
 def write(root: Path, files: dict[Path, str]) -> list[Path]:
-    """Bring ``root`` up to date; returns what changed.  Stale generated files are removed."""
-    updated = changed(root, files)
-    write_all_atomically({root / relative: files[relative] for relative in updated})
-    removed = _orphans(root, files)
-    for relative in removed:
-        (root / relative).unlink()
-    return sorted(updated + removed)
+    """Bring ``root`` up to date; returns what changed.  Stale generated files, and staging files a
+    killed run left, are removed; on an error nothing is changed (``OutputError``)."""
+    left = _leftovers(root)
+    discard(root / relative for relative in left)
+    updated, removed = changed(root, files), _orphans(root, files)
+    write_all_atomically({root / relative: files[relative] for relative in updated},
+                         remove=[root / relative for relative in removed])
+    return sorted(updated + removed + left)
 
 
 def repository_root() -> Path | None:
