@@ -12,7 +12,7 @@ import nbformat
 import pytest
 
 import derive
-from derive import codegen, execute, generate
+from derive import codegen, execute, files, generate
 from derive.emit import notebook
 from derive.emit.printing import latex
 from tests.helpers import REPO, assert_one_line_usage_error, assert_same_text, run_main
@@ -269,7 +269,9 @@ class TestOwnership:
 
     def test_stale_notebooks_are_removed_and_other_files_kept(self, tmp_path):
         generate.write(tmp_path, self.files)
-        (tmp_path / "notebooks" / "old.ipynb").write_text("{}\n")
+        ours = '{"metadata": {"derive": "%s by hand here"}}\n' % files.MARKER
+        (tmp_path / "notebooks" / "old.ipynb").write_text(ours)  # one we wrote once, no longer generated
+        (tmp_path / "notebooks" / "my-analysis.ipynb").write_text('{"cells": []}\n')  # the user's: no marker
         (tmp_path / "notebooks" / "notes.md").write_text("mine\n")
         checkpoints = tmp_path / "notebooks" / ".ipynb_checkpoints"
         checkpoints.mkdir()
@@ -277,6 +279,7 @@ class TestOwnership:
         assert generate.stale(tmp_path, self.files) == [Path("notebooks/old.ipynb")]
         assert generate.write(tmp_path, self.files) == [Path("notebooks/old.ipynb")]
         assert (tmp_path / "notebooks" / "notes.md").read_text() == "mine\n"
+        assert (tmp_path / "notebooks" / "my-analysis.ipynb").read_text() == '{"cells": []}\n'
         assert (checkpoints / "one-checkpoint.ipynb").is_file()
 
 
