@@ -32,11 +32,9 @@ FINITE = (sp.Q.positive(VARIANCE_ALPHA),)
 FINITE_POINTS = (sp.StrictGreaterThan(VARIANCE_ALPHA, 0),)
 """The same condition, as the checker's points must satisfy it."""
 
-HALF_ORDER = Rule("the Rényi divergence at α = ½", r"D_B(q, p) = \tfrac{1}{2} D_{1/2}(q \,\|\, p)",
-                  lambda expr, context: expr)
+HALF_ORDER = Rule("the Rényi divergence at α = ½", r"D_B(q, p) = \tfrac{1}{2} D_{1/2}(q \,\|\, p)")
 """Written out (``to``): the cited closed form at α = ½, checked equal to the line before."""
-BHATTACHARYYA = Rule("the Bhattacharyya distance", r"\int \sqrt{q p}\,dz = e^{-D_B(q, p)}",
-                     lambda expr, context: expr)
+BHATTACHARYYA = Rule("the Bhattacharyya distance", r"\int \sqrt{q p}\,dz = e^{-D_B(q, p)}")
 
 
 def _integral(integrand: sp.Expr) -> sp.Integral:

@@ -4,10 +4,10 @@ from __future__ import annotations
 import json as _json
 
 import sympy as sp
-from sympy.codegen.cfunctions import expm1, log1p
 
 from derive.emit.printing import latex
 from derive.engine import Derivation
+from derive.engine.special import elementary
 from derive.provenance import header
 
 
@@ -19,21 +19,14 @@ def _check(step_index: int, derivation: Derivation) -> str:
     return f"symbolic and {numeric}" if verdict.symbolic == "proved" else numeric
 
 
-def _elementary(expr: sp.Expr) -> sp.Expr:
-    """log1p and expm1 (SymPy's codegen functions, which plain SymPy cannot evaluate once read
-    back) as log(1 + x) and eˣ − 1: the same value, for readers of the JSON."""
-    return expr.replace(lambda e: isinstance(e, log1p), lambda e: sp.log(1 + e.args[0])).replace(
-        lambda e: isinstance(e, expm1), lambda e: sp.exp(e.args[0]) - 1)
-
-
 def as_dict(derivation: Derivation) -> dict:
     def realise(expr: sp.Expr) -> sp.Expr:
-        return _elementary(derivation.context.realise(expr))
+        return elementary(derivation.context.realise(expr))
     steps = [{"expr": sp.srepr(realise(expr)), "rule": rule.name, "why": why, "latex": latex(expr),
               "law": rule.statement, "check": _check(i, derivation)}
              for i, (expr, rule, why) in enumerate(derivation.lines)]
     return {"name": derivation.name, "title": derivation.title, "note": header(derivation.name), "steps": steps,
-            "result": sp.srepr(_elementary(derivation.explicit_result)), "result_latex": latex(derivation.result)}
+            "result": sp.srepr(elementary(derivation.explicit_result)), "result_latex": latex(derivation.result)}
 
 
 def render(derivation: Derivation) -> str:

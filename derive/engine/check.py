@@ -14,10 +14,10 @@ from functools import lru_cache
 from typing import Literal
 
 import sympy as sp
-from sympy.codegen.cfunctions import log1p
 
 from derive.engine.context import Context
 from derive.engine.numeric import POINTS, merge_integrals, numeric_refutation
+from derive.engine.special import elementary
 
 ROUNDING = sp.Float("1e-30")
 """Below this a difference of decimal constants (log 2π to 36 digits) is their rounding."""
@@ -105,7 +105,7 @@ def symbolic_difference(before: sp.Expr, after: sp.Expr, context: Context) -> sp
     lhs, rhs = reduce(context.expand_definitions(before)), reduce(context.expand_definitions(after))
     if lhs is None or rhs is None:
         return None
-    difference = (lhs - rhs).replace(lambda e: isinstance(e, log1p), lambda e: sp.log(1 + e.args[0]))
+    difference = elementary(lhs - rhs)
     return sp.simplify(sp.expand_log(difference))
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import mpmath
 import sympy as sp
-from sympy.codegen.cfunctions import expm1
+from sympy.codegen.cfunctions import expm1, log1p
 
 Assignments = tuple[tuple[sp.Symbol, sp.Expr], ...]
 
@@ -274,3 +274,10 @@ SPECIAL_FUNCTIONS: tuple[type[SpecialFunction], ...] = (ScaleTerm, Expm1mx)
 def realise_special(expr: sp.Expr) -> sp.Expr:
     """Replace every special function by its exact definition."""
     return expr.replace(lambda e: isinstance(e, SpecialFunction), lambda e: type(e).definition(*e.args))
+
+
+def elementary(expr: sp.Expr) -> sp.Expr:
+    """log1p(x) and expm1(x), SymPy's codegen functions, as log(1 + x) and eˣ − 1: the same
+    values in functions that simplify and evaluate (and that plain SymPy reads back)."""
+    return expr.replace(lambda e: isinstance(e, log1p), lambda e: sp.log(1 + e.args[0])).replace(
+        lambda e: isinstance(e, expm1), lambda e: sp.exp(e.args[0]) - 1)
