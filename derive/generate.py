@@ -26,10 +26,10 @@ PARALLEL_FAMILIES = ("mvn", "renyi")
 neither cites outside its own family and the lemmas, which are built there again."""
 
 
-def _build_families(families: tuple[str, ...]) -> tuple[list[Derivation], dict[Path, str]]:
-    """The worker's share: its families built, checked and written up."""
+def _build_families(families: tuple[str, ...], write_up: bool) -> tuple[list[Derivation], dict[Path, str]]:
+    """The worker's share: its families built, checked and (with ``write_up``) written up."""
     built = [entry.build() for entry in derivations.entries() if entry.family in families]
-    return [d.portable() for d in built], writeups(built)
+    return [d.portable() for d in built], writeups(built) if write_up else {}
 
 
 def _entries(loaded: bool) -> list[derivations.Entry]:
@@ -37,10 +37,11 @@ def _entries(loaded: bool) -> list[derivations.Entry]:
     return [e for e in derivations.entries() if loaded or e.origin == registry.BUILTIN]
 
 
-def build_and_write_up(progress: Progress = lambda _: None, parallel: bool = True,
-                       loaded: bool = False) -> tuple[list[Derivation], dict[Path, str]]:
+def build_and_write_up(progress: Progress = lambda _: None, parallel: bool = True, loaded: bool = False,
+                       write_up: bool = True) -> tuple[list[Derivation], dict[Path, str]]:
     """Every published derivation, built and checked (raises ``StepRejected`` on a wrong step),
-    with its write-ups (LaTeX, Markdown, JSON) and the pages that list them all.
+    with its write-ups (LaTeX, Markdown, JSON) and the pages that list them all; without
+    ``write_up`` (``derive notebooks``) the derivations only.
 
     The full-covariance and Rényi families are checked and written up in a second process at the
     same time: the work is CPU-bound, and the machines we run on have two cores.
@@ -49,12 +50,13 @@ def build_and_write_up(progress: Progress = lambda _: None, parallel: bool = Tru
     parallel = parallel and "fork" in get_all_start_methods()  # elsewhere: one process, the same files
     files: dict[Path, str] = {}
     with workers.forked_pool(1) if parallel else nullcontext() as pool:
-        remote = pool.submit(_build_families, PARALLEL_FAMILIES) if pool else None
+        remote = pool.submit(_build_families, PARALLEL_FAMILIES, write_up) if pool else None
         local = [e for e in entries if remote is None or e.family not in PARALLEL_FAMILIES]
         for index, entry in enumerate(local, 1):
             progress(f"[{index}/{len(local)}] deriving {entry.name}")
             entry.build()
-        files.update(writeups([entry.build() for entry in local]))
+        if write_up:
+            files.update(writeups([entry.build() for entry in local]))
         if remote is not None:
             progress(f"waiting for the {' and '.join(PARALLEL_FAMILIES)} derivations")
             theirs, their_files = remote.result()
@@ -62,8 +64,9 @@ def build_and_write_up(progress: Progress = lambda _: None, parallel: bool = Tru
                 derivations.adopt(derivation)
             files.update(their_files)
     built = [entry.build() for entry in entries]
-    files[Path("generated/latex/all-derivations.tex")] = latex.combined(built)
-    files[Path("generated/markdown/README.md")] = markdown.index(built)
+    if write_up:
+        files[Path("generated/latex/all-derivations.tex")] = latex.combined(built)
+        files[Path("generated/markdown/README.md")] = markdown.index(built)
     return built, files
 
 
@@ -103,7 +106,7 @@ def render_all(progress: Progress = lambda _: None, loaded: bool = False) -> dic
 
 def render_notebooks(progress: Progress = lambda _: None) -> dict[Path, str]:
     """Only the notebooks (``derive notebooks``): the same bytes ``render_all`` gives them."""
-    return notebooks(build_and_write_up(progress)[0], progress)
+    return notebooks(build_and_write_up(progress, write_up=False)[0], progress)
 
 
 def _orphans(root: Path, files: dict[Path, str]) -> list[Path]:
