@@ -197,6 +197,7 @@ def write_all_atomically(files: Mapping[Path, str], remove: Iterable[Path] = ())
         _sync(sorted({t.parent for t in targets}))
     except BaseException as error:  # a signal's exception (Ctrl-C) too: no half-done write stays
         failed = _undo(done, kept)
+        _discard_staging(staged, kept)
         for folder in reversed(created):
             _quietly(os.rmdir, folder)
         if not isinstance(error, OSError):
@@ -205,9 +206,12 @@ def write_all_atomically(files: Mapping[Path, str], remove: Iterable[Path] = ())
         if failed:
             message += f" (and could not put back the old {', '.join(map(str, failed))})"
         raise OutputError(message) from None
-    finally:
-        for temp in [*staged.values(), *(k for k in kept.values() if k is not None)]:
-            _quietly(os.unlink, temp)
+    _discard_staging(staged, kept)
+
+
+def _discard_staging(staged: dict[Path, Path], kept: dict[Path, Path | None]) -> None:
+    for temp in [*staged.values(), *(k for k in kept.values() if k is not None)]:
+        _quietly(os.unlink, temp)
 
 
 def _quietly(action: Callable[[Path], object], path: Path) -> None:

@@ -211,3 +211,101 @@ def test_a_rejected_step_during_generate_exits_1_with_one_line(monkeypatch, caps
     assert main(["generate", "--check"]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "step 3 (pull constants out)" in err and "Traceback" not in err
+
+
+LONG = "x" * 300
+
+
+class TestNoTraceback:
+    """Issue 18's reproducers: each is one line on stderr and exit status 2."""
+
+    @pytest.mark.parametrize("argv", [["codegen", "c", "--out", LONG], ["generate", "--out", LONG],
+                                      ["generate", "--check", "--out", LONG], ["notebooks", "--out", LONG]],
+                             ids=["codegen", "generate", "generate-check", "notebooks"])
+    def test_a_300_character_out(self, capsys, argv):
+        status, out, err = run_main(capsys, *argv)
+        assert_one_line_usage_error(status, err)
+        assert "File name too long" in err
+
+    @pytest.mark.parametrize("command", ["generate", "notebooks", "codegen"])
+    def test_an_empty_out_is_refused(self, capsys, command):
+        argv = [command, "--out", ""] if command != "codegen" else ["codegen", "c", "--out", ""]
+        status, out, err = run_main(capsys, *argv)
+        assert_one_line_usage_error(status, err)
+        assert "empty" in err
+
+    @pytest.mark.parametrize("argv", [["list"], ["show", "kl-normal-normal", "--format", "json"]], ids=["list", "show"])
+    def test_stdout_on_a_full_disk(self, argv):
+        if not Path("/dev/full").exists():
+            pytest.skip("no /dev/full on this machine")
+        import os
+        import subprocess
+        import sys
+
+        from tests.helpers import REPO
+        env = dict(os.environ, PYTHONPATH=str(REPO))
+        with open("/dev/full", "w") as full:
+            result = subprocess.run([sys.executable, "-m", "derive", *argv], cwd=REPO, env=env, stdout=full,
+                                    stderr=subprocess.PIPE, text=True, timeout=120)
+        assert_one_line_usage_error(result.returncode, result.stderr)
+        assert "standard output" in result.stderr
+
+
+class TestLosingNothing:
+    def test_a_users_notebook_is_kept(self, capsys, tmp_path, quick_render):
+        mine = tmp_path / "notebooks" / "my-analysis.ipynb"
+        mine.parent.mkdir()
+        mine.write_text('{"cells":[]}\n')
+        status, _, err = run_main(capsys, "generate", "--out", str(tmp_path))
+        assert status == 0, err
+        assert mine.read_text() == '{"cells":[]}\n'
+        assert run_main(capsys, "generate", "--out", str(tmp_path), "--check")[0] == 0, "not ours: not stale"
+
+    def test_an_orphaned_generated_notebook_is_removed(self, capsys, tmp_path, quick_render):
+        """The other side of the test above: a notebook with the marker that is no longer generated goes."""
+        run_main(capsys, "generate", "--out", str(tmp_path))
+        ours = tmp_path / "notebooks" / "retired.ipynb"
+        ours.write_text((tmp_path / "notebooks" / "entropy.ipynb").read_text())
+        assert run_main(capsys, "generate", "--out", str(tmp_path))[0] == 0
+        assert not ours.exists()
+
+    def test_a_symlinked_out_says_where_it_leads(self, capsys, tmp_path):
+        (tmp_path / "real").mkdir()
+        (tmp_path / "link").symlink_to(tmp_path / "real")
+        status, out, err = run_main(capsys, "codegen", "numpy", "--out", str(tmp_path / "link"))
+        assert status == 0, err
+        assert str((tmp_path / "real").resolve()) in err
+        assert (tmp_path / "real" / "derive_gaussian.py").is_file()
+
+    def test_check_names_a_staging_file_left_by_a_killed_run(self, capsys, generated_copy, quick_render):
+        import subprocess
+        import sys
+        dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+        left = generated_copy / "generated" / "json" / f".kl-normal-normal.json.derive-{int(dead.stdout)}-abcd1234.new"
+        left.write_text('{"half": ')
+        status, _, err = run_main(capsys, "generate", "--out", str(generated_copy), "--check")
+        assert status == 1 and "left by an interrupted run" in err and left.name in err
+        status, _, err = run_main(capsys, "generate", "--out", str(generated_copy))
+        assert status == 0 and "1 staging files of an interrupted run removed" in err
+        assert not left.exists()
+
+    def test_a_write_error_changes_nothing(self, capsys, generated_copy, quick_render, monkeypatch):
+        """ENOSPC on the fifth file's data, after four were staged: exit 2, one line, every old byte kept."""
+        import errno
+        import os
+        for path in (generated_copy / "generated" / "markdown").iterdir():
+            path.write_text(path.read_text() + "an older version\n")
+        before = snapshot(generated_copy)
+        real, calls = os.write, []
+
+        def full(fd, data):
+            calls.append(fd)
+            if len(calls) == 5:
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            return real(fd, data)
+        monkeypatch.setattr(os, "write", full)
+        status, _, err = run_main(capsys, "generate", "--out", str(generated_copy))
+        monkeypatch.undo()
+        assert_one_line_usage_error(status, err)
+        assert "No space left on device" in err
+        assert {k: v[0] for k, v in snapshot(generated_copy).items()} == {k: v[0] for k, v in before.items()}

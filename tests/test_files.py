@@ -59,3 +59,84 @@ def test_orphans_only_under_owned_folders(tmp_path):
     files = {Path("generated/x/keep.txt"): ""}
     assert orphans(tmp_path, files, ("generated",)) == [Path("generated/x/orphan.txt")]
     assert orphans(tmp_path, files, ("absent",)) == []
+
+
+# --- a failing write changes nothing; a killed one leaves only what the next one removes -------------
+
+import errno
+import os
+import subprocess
+import sys
+
+from derive.files import is_staging, leftovers, write_all_atomically
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def failing(monkeypatch, name: str, code: int, nth: int) -> None:
+    """``os.NAME`` fails with ``code`` on its ``nth`` call (once); every other call goes through."""
+    real, calls = getattr(os, name), []
+
+    def fake(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == nth:
+            raise OSError(code, os.strerror(code))
+        return real(*args, **kwargs)
+    monkeypatch.setattr(os, name, fake)
+
+
+STEPS = [("open", errno.EACCES, 2), ("write", errno.ENOSPC, 1), ("write", errno.ENOSPC, 3),
+         ("fsync", errno.EIO, 2), ("link", errno.EACCES, 2), ("replace", errno.ENOSPC, 1),
+         ("replace", errno.EACCES, 3), ("replace", errno.EIO, 4), ("unlink", errno.EACCES, 1)]
+
+
+@pytest.mark.parametrize("name,code,nth", STEPS, ids=[f"{n}-{errno.errorcode[c]}-{i}" for n, c, i in STEPS])
+def test_a_failure_at_any_step_changes_nothing(tmp_path, monkeypatch, name, code, nth):
+    """Three files replaced, one created in a new folder, one removed: a failure at any one call puts
+    back every old byte, leaves no staging file, no new file and no new folder."""
+    for index in range(3):
+        (tmp_path / f"old{index}.txt").write_text(f"old {index}\n" * 50)
+    (tmp_path / "gone.txt").write_text("to be removed\n")
+    before = snapshot(tmp_path)
+    files = {tmp_path / f"old{index}.txt": f"new {index}\n" * 80 for index in range(3)}
+    files[tmp_path / "sub" / "fresh.txt"] = "fresh\n"
+    failing(monkeypatch, name, code, nth)
+    with pytest.raises(OutputError, match=os.strerror(code)):
+        write_all_atomically(files, remove=[tmp_path / "gone.txt"])
+    monkeypatch.undo()
+    assert snapshot(tmp_path) == before
+    assert not (tmp_path / "sub").exists(), "a folder made for the write is removed with it"
+
+
+def test_without_a_failure_the_same_write_succeeds(tmp_path):
+    """The route of the test above with nothing injected: the write happens (so the test can fail)."""
+    (tmp_path / "gone.txt").write_text("to be removed\n")
+    write_all_atomically({tmp_path / "sub" / "fresh.txt": "fresh\n"}, remove=[tmp_path / "gone.txt"])
+    assert snapshot(tmp_path) == {str(Path("sub/fresh.txt")): b"fresh\n"}
+
+
+def dead_pid() -> int:
+    """The id of a process that has exited (and been reaped)."""
+    process = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    return int(process.stdout)
+
+
+def test_a_dead_writers_staging_files_are_removed_by_the_next_write(tmp_path):
+    left = tmp_path / f".c.txt.derive-{dead_pid()}-abcd1234.new"
+    kept_old = tmp_path / f".other.txt.derive-{dead_pid()}-abcd1234.old"
+    live = tmp_path / f".c.txt.derive-{os.getppid()}-abcd1234.new"  # a running process: perhaps still writing
+    for path in (left, kept_old, live):
+        path.write_text("half a fi")
+    assert all(map(is_staging, (left, kept_old, live)))
+    assert leftovers(tmp_path) == sorted([left, kept_old])
+    write_atomically(tmp_path / "c.txt", "whole\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["c.txt", live.name])
+
+
+def test_a_name_too_long_for_a_temporary_suffix_is_written(tmp_path):
+    """A 250-byte name leaves no room for `.NAME.derive-PID-XXXXXXXX.new`: the staging name is shortened."""
+    target = tmp_path / ("k" * 250)
+    write_atomically(target, "x\n")
+    assert [p.name for p in tmp_path.iterdir()] == [target.name]
