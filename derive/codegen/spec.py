@@ -9,11 +9,14 @@ import sympy as sp
 @dataclass(frozen=True)
 class Parameter:
     """One argument: its name in code, the derivation's symbol (or indexed element) it stands for,
-    and whether it is a scale (> 0)."""
+    whether it must be > 0 (a scale, an order), and whether batches give one per element."""
 
     name: str
     symbol: sp.Expr
     positive: bool = False
+    per_element: bool = True
+    """False for a parameter that is one value for a whole batch (the Rényi order α): C's ``_n``
+    form takes it as a scalar; numpy broadcasts it like any other."""
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,9 @@ class KernelSpec:
     ``terms`` names the scalars it computes for the printed combination."""
     terms: tuple[tuple[str, sp.Expr], ...] = ()
     """(name, subexpression of the derivation's result) for each scalar the template computes."""
+    diverges: bool = False
+    """Whether +inf is one of the kernel's values (Rényi-α for α > 1 where σ_α² ≤ 0): not an overflow,
+    so the numpy kernel does not warn of one."""
     solves: bool = False
     """Whether the C needs the triangular solver and the difference Cholesky (printed only when
     some kernel does)."""

@@ -102,11 +102,21 @@ def symbolic_difference(before: sp.Expr, after: sp.Expr, context: Context) -> sp
 
     if before.has(sp.MatrixSymbol) or after.has(sp.MatrixSymbol):
         return None  # SymPy's simplify does not handle matrix expressions: numeric only
+    if _branches(context.expand_definitions(after)):
+        return None
     lhs, rhs = reduce(context.expand_definitions(before)), reduce(context.expand_definitions(after))
     if lhs is None or rhs is None:
         return None
     difference = elementary(lhs - rhs)
     return sp.simplify(sp.expand_log(difference))
+
+
+def _branches(expr: sp.Expr) -> bool:
+    """Whether ``expr`` selects between several floating-point recipes (more than one Piecewise,
+    or a Max or Min): each branch is exact where it is taken, which SymPy's simplify does not
+    decide there (it spends tens of seconds failing), so the numeric check, which takes the
+    branches as the points do, stands alone.  One Piecewise SymPy can still prove."""
+    return expr.has(sp.Max, sp.Min) or len(expr.atoms(sp.Piecewise)) > 1
 
 
 def pointwise_difference(before: sp.Expr, after: sp.Expr, context: Context) -> sp.Expr | None:

@@ -268,7 +268,33 @@ class Expm1mx(SpecialFunction):
         return sp.exp(x) - 1 - x
 
 
-SPECIAL_FUNCTIONS: tuple[type[SpecialFunction], ...] = (ScaleTerm, Expm1mx)
+class Log1pmx(SpecialFunction):
+    """log1pmx(x) = log(1 + x) − x, which cancels to ≈ −x²/2 near 0.
+
+    With s = x/(2 + x), log(1 + x) = 2 atanh s = 2s + 2s³ P(s²) and x − 2s = s x, so
+    log1pmx(x) = s (2 s² P(s²) − x), two terms that do not cancel; used for |s| < 0.3
+    (−0.46 < x < 0.86), P the fit ``ATANH_TAIL`` that ψ uses.  Elsewhere log1p(x) − x, which
+    loses at most two bits there.  NaN below −1, as log1p.
+    """
+
+    nargs = 1
+    helper_name = "log1pmx"
+    latex_name = r"\operatorname{log1pmx}"
+    latex_definition = r"\log(1 + x) - x"
+    summary = "log1pmx(x) = log(1 + x) - x"
+    parameters = (_x,)
+    far = log1p(_x) - _x
+    selector = _x / (2 + _x)
+    bound = sp.Rational(3, 10)
+    near_locals = ((_s, _x / (2 + _x)), (_w, _s**2))
+    near = _s * (2 * _w * horner(ATANH_TAIL, _w) - _x)
+
+    @classmethod
+    def definition(cls, x: sp.Expr) -> sp.Expr:
+        return sp.log(1 + x) - x
+
+
+SPECIAL_FUNCTIONS: tuple[type[SpecialFunction], ...] = (ScaleTerm, Expm1mx, Log1pmx)
 
 
 def realise_special(expr: sp.Expr) -> sp.Expr:

@@ -47,9 +47,26 @@ def check_prefix(prefix: str) -> None:
                          "C++ any __)")
 
 
+def _array_parameters(kernel: Kernel) -> str:
+    """The ``_n`` form's parameters: an array for each per-element parameter, a scalar otherwise."""
+    return ", ".join(f"const double *{p.name}" if p.per_element else f"double {p.name}"
+                     for p in kernel.spec.parameters)
+
+
+def _elements(kernel: Kernel, index: str) -> str:
+    """The ``_n`` form's arguments for one element: ``x[index]``, or the scalar itself."""
+    return ", ".join(f"{p.name}[{index}]" if p.per_element else p.name for p in kernel.spec.parameters)
+
+
+def _valid(kernel: Kernel, index: str | None = None) -> str:
+    """The test that every scale (and order) is > 0: false for NaN too."""
+    return " & ".join(f"({p.name}[{index}] > 0.0)" if index is not None and p.per_element else f"({p.name} > 0.0)"
+                      for p in kernel.scales) or "1"
+
+
 def _signature(kernel: Kernel, prefix: str) -> str:
     params = ", ".join(f"double {p.name}" for p in kernel.spec.parameters)
-    arrays = ", ".join(f"const double *{p.name}" for p in kernel.spec.parameters)
+    arrays = _array_parameters(kernel)
     name = prefix + kernel.spec.name
     if kernel.spec.reduction == "cholesky":
         return _template(f"{kernel.spec.name}.h").substitute(name=name, summary=kernel.spec.summary).rstrip("\n")
@@ -93,9 +110,11 @@ def _function(kernel: Kernel, prefix: str, printer: KernelC99Printer, fast_print
             name=prefix + kernel.spec.name, internal=INTERNAL, summary=kernel.spec.summary, formula=kernel.formula,
             derivation=kernel.spec.derivation, output=printer.doprint(kernel.output)).rstrip("\n")
     names = [p.name for p in kernel.spec.parameters]
-    arrays = ", ".join(f"const double *{n}" for n in names)
-    block_elements = ", ".join(f"{n}[start + j]" for n in names)
-    block_valid = " & ".join(f"({p.name}[start + i] > 0.0)" for p in kernel.scales) or "1"
+    if not all(p.per_element for p in kernel.spec.parameters) and kernel.spec.reduction:
+        raise ValueError(f"kernel {kernel.spec.name}: a per-batch parameter in a reduction is not supported")
+    arrays = _array_parameters(kernel)
+    block_elements = _elements(kernel, "start + j")
+    block_valid = _valid(kernel, "start + i")
     finite = " & ".join(f"({n}[start + j] - {n}[start + j] == 0.0)" for n in names)  # NaN, ±inf fail
     fast = _uses_fast_helpers(kernel)
     skeleton = f"function{'_sum' if kernel.spec.reduction else ''}{'_fast' if fast else ''}.c"
@@ -105,7 +124,7 @@ def _function(kernel: Kernel, prefix: str, printer: KernelC99Printer, fast_print
     ).rstrip("\n") if kernel.spec.reduction == "sum" else ""
     return _template(skeleton).substitute(
         rows=", ".join(f"{n} + i*d" for n in names), block_valid=block_valid,
-        block_elements=block_elements if kernel.spec.reduction else ", ".join(f"{n}[start + i]" for n in names),
+        block_elements=block_elements if kernel.spec.reduction else _elements(kernel, "start + i"),
         flat_elements=", ".join(f"{n}[i*d + k]" for n in names),
         flat_valid=" & ".join(f"({n}[i*d + k] - {n}[i*d + k] == 0.0)" for n in names),
         chunk_rows=", ".join(f"{n} + (i + r)*d" for n in names),
@@ -113,10 +132,9 @@ def _function(kernel: Kernel, prefix: str, printer: KernelC99Printer, fast_print
         derivation=kernel.spec.derivation, ops=kernel.ops,
         parameters=", ".join(f"const double {n}" for n in names), body=_body(kernel, printer),
         fast_body=_body(kernel, fast_printer) if fast else "",
-        valid=" & ".join(f"({p.name} > 0.0)" for p in kernel.scales) or "1", row_function=row_function,
-        valid_elements=(finite if kernel.spec.reduction else
-                        " & ".join(f"({p.name}[i] > 0.0)" for p in kernel.scales) or "1"),
-        arguments=", ".join(names), arrays=arrays, elements=", ".join(f"{n}[i]" for n in names)).rstrip("\n")
+        valid=_valid(kernel), row_function=row_function,
+        valid_elements=finite if kernel.spec.reduction else _valid(kernel, "i"),
+        arguments=", ".join(names), arrays=arrays, elements=_elements(kernel, "i")).rstrip("\n")
 
 
 def _uses_fast_helpers(kernel: Kernel) -> bool:

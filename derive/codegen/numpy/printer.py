@@ -7,7 +7,7 @@ from sympy.printing.numpy import NumPyPrinter
 class KernelNumPyPrinter(NumPyPrinter):
     """SymPy's NumPy printer with these changes: ``np.log`` where SymPy writes ``numpy.log``
     (the generated module imports numpy once as ``np``, as its users' code does); ``1/x``
-    rather than ``x**(-1.0)``; ``np.minimum`` for Min; floats as the shortest literal that
+    rather than ``x**(-1.0)``; ``np.minimum`` and ``np.maximum`` for Min and Max; floats as the shortest literal that
     round-trips the double; a Piecewise as ``_where_rare`` (the module's ``np.where`` that computes a branch only
     when some element takes it: our branches are for the ends of the double range)."""
 
@@ -25,6 +25,23 @@ class KernelNumPyPrinter(NumPyPrinter):
         for arg in rest:
             text = f"np.minimum({text}, {self._print(arg)})"
         return text
+
+    def _print_Max(self, expr) -> str:
+        first, *rest = expr.args
+        text = self._print(first)
+        for arg in rest:
+            text = f"np.maximum({text}, {self._print(arg)})"
+        return text
+
+    helper_buffers: dict[type, int] = {}
+    """Scratch buffers each special function's helper needs, for calls printed inside an expression
+    (a rare branch): those get fresh arrays through the module's ``_fresh``."""
+
+    def _print_Function(self, expr) -> str:
+        if type(expr) in self.helper_buffers:
+            arguments = ", ".join(self._print(a) for a in expr.args)
+            return f"_fresh(_{expr.helper_name}, {self.helper_buffers[type(expr)]}, {arguments})"
+        return super()._print_Function(expr)
 
     def _print_Float(self, expr) -> str:
         return repr(float(expr))

@@ -69,7 +69,7 @@ def _function(kernel: Kernel, prefix: str, printer: KernelNumPyPrinter, calls: d
     return _template(skeleton).substitute(
         name=prefix + kernel.spec.name, parameters=", ".join(names), summary=kernel.spec.summary,
         latex=kernel.formula_latex, derivation=kernel.spec.derivation, ops=kernel.ops,
-        positive=positive,
+        positive=positive, report="" if not kernel.spec.diverges else ", report=False",
         keywords=", ".join(f"{n}={n}" for n in names), body=_indented(body.lines), buffers=body.buffers)
 
 
@@ -84,6 +84,7 @@ def render(kernels: list[Kernel], prefix: str = "", module: str = "derive_gaussi
     helpers = sorted({h for k in kernels for h in k.helpers}, key=lambda h: h.__name__)
     helper_texts = {h: _helper(h, printer) for h in helpers}
     calls = {h: Call("_" + h.helper_name, buffers) for h, (_, buffers) in helper_texts.items()}
+    printer.helper_buffers = {h: buffers for h, (_, buffers) in helper_texts.items()}
     header_text = header([k.spec.derivation for k in kernels], "regenerate with `derive codegen` or `derive generate`")
     return {f"{module}.py": _template("module.py").substitute(
         title="Entropy, cross-entropy and KL divergence of Gaussians, as numpy kernels.", header=header_text,

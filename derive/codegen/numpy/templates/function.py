@@ -8,7 +8,7 @@ def $name($parameters, *, validate=True):
     Printed from the derivation ``$derivation`` ($ops operations).
     """
     params = _arrays(validate, $keywords)
-    return _blocked(_${name}_values, $buffers, params, ($positive), validate)
+    return _blocked(_${name}_values, $buffers, params, ($positive), validate$report)
 
 
 def _${name}_values($parameters, out, _b):

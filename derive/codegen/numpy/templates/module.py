@@ -119,11 +119,12 @@ def _gather(a, shape, near, out):
     return np.take(flat, near, out=out, mode="clip")  # the indices are in range: "clip" skips a copy
 
 
-def _blocked(values, buffers, arrays, positive, validate):
+def _blocked(values, buffers, arrays, positive, validate, report=True):
     """``values(*arrays, out, scratch)`` block by block, into one output, with ``buffers`` scratch
     arrays from a pool: every block reuses the same cache-warm memory.  With ``validate``, each
-    block is checked while it is warm (see ``_blocks``)."""
-    return _pooled(_blocks, values, buffers, arrays, positive, validate)
+    block is checked while it is warm (see ``_blocks``).  ``report=False`` for a kernel whose +inf
+    is a value (a divergent integral), not an overflow to warn of."""
+    return _pooled(_blocks, values, buffers, arrays, positive, validate, report)
 
 
 def _summed_rows(terms, buffers, arrays, positive, validate):
@@ -132,14 +133,14 @@ def _summed_rows(terms, buffers, arrays, positive, validate):
     return _pooled(_row_blocks, terms, buffers, arrays, positive, validate)
 
 
-def _pooled(run, values, buffers, arrays, positive, validate):
+def _pooled(run, values, buffers, arrays, positive, validate, report=True):
     """``run`` with a scratch pool; validated, under an np.errstate that holds back every report,
     so that a refused call reports only its ValueError, and an overflow is reported after."""
     pool = _pool()
     try:
         with np.errstate(**({"all": "ignore"} if validate else {})):
             value, overflowed = run(pool, values, buffers, arrays, positive, validate)
-        if overflowed:
+        if overflowed and report:
             np.multiply(_LARGEST, 2.0)  # reported under the caller's np.errstate, as numpy reports its own
         return _result(value)
     finally:
@@ -218,6 +219,13 @@ def _block(values, block, out, scratch, arrays, positive, validate):
 def _where_rare(condition, value, default):
     """np.where(condition, value(), default), calling value() only if some element needs it."""
     return np.where(condition, value(), default) if np.any(condition) else default
+
+
+def _fresh(helper, buffers, *args):
+    """``helper(*args)`` into new arrays: a special function in a rare branch, which the block's
+    scratch arrays do not cover."""
+    shape = np.broadcast_shapes(*(np.shape(a) for a in args))
+    return helper(*args, np.empty(shape), [np.empty(shape) for _ in range(buffers)])
 
 
 def _result(value):
