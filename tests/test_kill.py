@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import REPO, run_main
+from tests.helpers import GENERATE_FROM_JSON, REPO, run_main
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc to find the workers")
 
@@ -40,17 +40,6 @@ SEED = 17
 CHECKING_TRIALS = 3
 WORKER_TIMEOUT = 10.0
 """Seconds a worker may take to notice its parent died (the fallback polls every 0.2 s)."""
-
-STUB = """
-import json, sys
-from pathlib import Path
-from derive import cli, generate
-files = {Path(k): v for k, v in json.loads(Path(sys.argv[1]).read_text(encoding="utf-8")).items()}
-generate.render_all = lambda progress=None, loaded=False: dict(files)
-sys.exit(cli.main(["generate", "--out", sys.argv[2]]))
-"""
-"""``derive generate --out DIR`` with the render replaced by the files of a JSON file."""
-
 
 def tree(root: Path) -> tuple[dict[str, bytes], list[Path]]:
     """The files under ``root``: ({relative path: bytes} of the others, [staging files])."""
@@ -217,13 +206,14 @@ def test_generate_killed_at_random_moments(tmp_path, monkeypatch, capsys):
     # While writing: each run starts from the previous version and is killed in one step of its write.
     reference = tmp_path / "rendered.json"
     reference.write_text(json.dumps({k: v.decode("utf-8") for k, v in generated.items()}), encoding="utf-8")
+    writing = ["-c", GENERATE_FROM_JSON, str(reference), "generate", "--out", str(root)]
     first = root / min(Path(k) for k in previous if k in new and previous[k] != new[k])
     left: list[Path] = []
     for phase in WRITING_PHASES:
         restore(root, previous)
         begun = began(phase, root, first, rng.uniform(0.0, 0.05))
         mark = uuid.uuid4().hex
-        process = start(["-c", STUB, str(reference), str(root)], mark, tmp_path / "err")
+        process = start(writing, mark, tmp_path / "err")
         versions.killed.append(process.pid)
         wait_for(lambda: begun() or process.poll() is not None, 60)
         kill(process, mark)
@@ -231,7 +221,7 @@ def test_generate_killed_at_random_moments(tmp_path, monkeypatch, capsys):
     assert left, "the last kill left no staging file: the clean-up below would show nothing"
 
     # The next complete run: no staging file is left, every file is the new version, --check agrees.
-    process = start(["-c", STUB, str(reference), str(root)], uuid.uuid4().hex, tmp_path / "err")
+    process = start(writing, uuid.uuid4().hex, tmp_path / "err")
     assert process.wait(timeout=300) == 0, (tmp_path / "err").read_text()
     assert f"{len(left)} staging files of an interrupted run removed" in (tmp_path / "err").read_text()
     files, staging = tree(root)
