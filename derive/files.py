@@ -122,7 +122,11 @@ def _keep(path: Path, backup: Path) -> Path | None:
     except OSError as error:
         if error.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK) or not stat.S_ISREG(mode):
             raise
-        shutil.copyfile(path, backup)  # a file system without hard links
+        try:  # refused (another user's file under protected_hardlinks) or no links on this file system
+            shutil.copyfile(path, backup)
+        except BaseException:
+            _quietly(os.unlink, backup)  # a copy cut short (a full disk) is not left behind
+            raise
     return backup
 
 

@@ -191,3 +191,16 @@ def assert_one_line_usage_error(status: int, err: str) -> None:
     assert "Traceback" not in err
     lines = err.splitlines()
     assert len(lines) == 1 and lines[0].strip(), f"want exactly one line on stderr, got {lines!r}"
+
+
+GENERATE_FROM_JSON = """
+import json, sys
+from pathlib import Path
+from derive import cli, generate
+files = {Path(k): v for k, v in json.loads(Path(sys.argv[1]).read_text(encoding="utf-8")).items()}
+generate.render_all = lambda progress=None, loaded=False: dict(files)
+sys.exit(cli.main(sys.argv[2:]))
+"""
+"""``python -c GENERATE_FROM_JSON FILES.json generate …``: the command with its render replaced by
+the {relative path: text} of FILES.json, for tests of how it writes that need not wait ~20 s for
+the checking (its reading and writing are the real code)."""
