@@ -144,7 +144,7 @@ def table(include_c: bool = True) -> str:
             variants.append(("derive C", lambda *c: c_scalar(lib, "renyi_normal_normal")(*c, alpha)))
         if alpha != 1.0:
             variants.append(("textbook (numpy)", lambda *c: textbook_renyi(*c, alpha)))
-        rows("renyi_normal_normal", f"{alpha:.9g}", pairs, refs, variants)
+        rows("renyi_normal_normal", f"{alpha:.12g}", pairs, refs, variants)
     for name, (reference, textbook) in PAIRS.items():
         refs = [reference(*row) for row in pairs]
         variants = [("derive numpy", lambda *c: getattr(numpy_kernels, name)(*c, validate=False))]
@@ -157,7 +157,7 @@ def table(include_c: bool = True) -> str:
         variants = [("derive numpy", lambda s: numpy_kernels.renyi_entropy_normal(s, alpha, validate=False))]
         if alpha != 1.0:
             variants.append(("textbook (numpy)", lambda s: textbook_renyi_entropy(s, alpha)))
-        rows("renyi_entropy_normal", f"{alpha:.9g}", sigmas, refs, variants)
+        rows("renyi_entropy_normal", f"{alpha:.12g}", sigmas, refs, variants)
     return "\n".join(lines)
 
 

@@ -5,7 +5,7 @@ Run by hand (not collected by pytest):
     python3 benchmarks/kernels.py [--reps 15] [--short-reps 15] [--sizes 1000 1000000 4000000 10000000]
                                   [--near-sizes 4000000] [--only univariate vae mvn] [--baseline DIR]
 
-Three sections, each printed as a Markdown table for the README.
+Four sections, each printed as a Markdown table for the README.
 
 1. Univariate KL(N(mu1, sigma1^2) || N(mu2, sigma2^2)), ns/element over 1e3 (where a call's own
    cost shows), 1e6, 4e6 (the accuracy issue's size) and 1e7 elements, four float64 arrays into one (except the floor, which does no
@@ -57,6 +57,10 @@ Three sections, each printed as a Markdown table for the README.
 
    Inputs: random pairs (far from q = p), and near q = p (S1 = S2 + 1e-6 L2 R L2^T, R random
    symmetric, means 1e-6 apart), where the kernels' difference recurrence runs to the end.
+
+4. The Rényi family (α = 0.5 and 0.9, Bhattacharyya, squared Hellinger) at 4e6 random elements:
+   the C ``_n`` kernels, numpy with and without validation, the closed form as a user types it in
+   numpy, and the streaming floor.
 
 Timing is interleaved: every repetition runs each variant once, round-robin, starting one variant
 later each repetition, so drift in machine load hits all variants alike; a sample of a short
@@ -462,7 +466,77 @@ def mvn_section(args, ffi, mvn_c, np_kernels, baseline=None) -> None:
 
 # ---------------------------------------------------------------- main
 
-SECTIONS = ("univariate", "vae", "mvn")
+# ---------------------------------------------------------------- 4. the Rényi family
+
+RENYI_ORDERS = (0.5, 0.9)
+"""Orders for the Rényi-α rows (α < 1: finite for every input, so the hand-written formula is comparable)."""
+
+
+def renyi_hand_written(mu1, sigma1, mu2, sigma2, alpha):
+    variance = alpha * sigma2**2 + (1 - alpha) * sigma1**2
+    return (np.log(sigma2 / sigma1) + np.log(sigma2**2 / variance) / (2 * (alpha - 1))
+            + alpha * (mu1 - mu2) ** 2 / (2 * variance))
+
+
+def bhattacharyya_hand_written(mu1, sigma1, mu2, sigma2):
+    total = sigma1**2 + sigma2**2
+    return (mu1 - mu2) ** 2 / (4 * total) + 0.5 * np.log(total / (2 * sigma1 * sigma2))
+
+
+def renyi_section(args, ffi, kernels_c, floor_c, np_kernels) -> None:
+    """The univariate Rényi-family kernels at 4e6 random elements, beside the closed forms as a
+    user would type them in numpy and the streaming floor (the same four arrays in, one out)."""
+    n = args.renyi_size
+    mu1, sigma1, mu2, sigma2 = inputs(n)
+    out, out_floor = np.zeros(n), np.zeros(n)
+    ptr = [c_array(ffi, a) for a in (mu1, sigma1, mu2, sigma2)]
+    ptr_out, ptr_floor = c_array(ffi, out, "double *"), c_array(ffi, out_floor, "double *")
+    groups = []
+    for alpha in RENYI_ORDERS:
+        groups.append((f"renyi_normal_normal, α = {alpha}", {
+            "C `derive_renyi_normal_normal_n`": lambda a=alpha: kernels_c.derive_renyi_normal_normal_n(n, *ptr, a, ptr_out),
+            "numpy `renyi_normal_normal(validate=False)`":
+                lambda a=alpha: np_kernels.renyi_normal_normal(mu1, sigma1, mu2, sigma2, a, validate=False),
+            "numpy `renyi_normal_normal` (validated)":
+                lambda a=alpha: np_kernels.renyi_normal_normal(mu1, sigma1, mu2, sigma2, a),
+            HAND_WRITTEN: lambda a=alpha: renyi_hand_written(mu1, sigma1, mu2, sigma2, a),
+        }))
+    groups.append(("bhattacharyya_normal_normal", {
+        "C `derive_bhattacharyya_normal_normal_n`": lambda: kernels_c.derive_bhattacharyya_normal_normal_n(n, *ptr, ptr_out),
+        "numpy `bhattacharyya_normal_normal(validate=False)`":
+            lambda: np_kernels.bhattacharyya_normal_normal(mu1, sigma1, mu2, sigma2, validate=False),
+        HAND_WRITTEN: lambda: bhattacharyya_hand_written(mu1, sigma1, mu2, sigma2),
+    }))
+    groups.append(("hellinger_squared_normal_normal", {
+        "C `derive_hellinger_squared_normal_normal_n`":
+            lambda: kernels_c.derive_hellinger_squared_normal_normal_n(n, *ptr, ptr_out),
+        "numpy `hellinger_squared_normal_normal(validate=False)`":
+            lambda: np_kernels.hellinger_squared_normal_normal(mu1, sigma1, mu2, sigma2, validate=False),
+        HAND_WRITTEN: lambda: -np.expm1(-bhattacharyya_hand_written(mu1, sigma1, mu2, sigma2)),
+    }))
+    print(f"## Rényi family, elementwise, {n:.0e} random elements ({INPUTS['random']})".replace("e+0", "e"))
+    print()
+    print("| kernel | variant | ns/element | × floor | × hand-written | IQR |")
+    print("|---|---|---:|---:|---:|---:|")
+    for kernel, variants in groups:
+        variants = dict(variants)
+        variants[FLOOR] = lambda: floor_c.stream_floor(n, *ptr, ptr_floor)
+        reference = variants[HAND_WRITTEN]()
+        for name, run in variants.items():
+            result = run()
+            checked = out if name.startswith("C `") else (None if name == FLOOR else np.asarray(result))
+            if checked is not None:
+                np.testing.assert_allclose(checked, reference, rtol=1e-9, atol=1e-12)
+        times = measure(variants, args.reps, repeat_short=False)
+        floor, hand = (statistics.median(times[name]) for name in (FLOOR, HAND_WRITTEN))
+        for name, samples in times.items():
+            median = statistics.median(samples)
+            print(f"| {kernel} | {name} | {median / n * 1e9:.2f} | {median / floor:.2f} | {median / hand:.2f} | "
+                  f"{iqr_percent(samples):.0f}% |")
+    print()
+
+
+SECTIONS = ("univariate", "vae", "mvn", "renyi")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -475,6 +549,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="elements per call in the univariate section, random inputs")
     parser.add_argument("--near-sizes", type=int, nargs="*", default=[4 * 10**6],
                         help="elements per call in the univariate section, inputs near q = p")
+    parser.add_argument("--renyi-size", type=int, default=4 * 10**6, help="elements per call in the Rényi section")
     parser.add_argument("--only", nargs="+", choices=SECTIONS, default=list(SECTIONS), help="sections to run")
     parser.add_argument("--baseline", type=Path, default=None,
                         help="an older generated/ (numpy/derive_gaussian.py, c/derive_gaussian.{h,c}) to time "
@@ -556,6 +631,8 @@ def main(argv: list[str] | None = None) -> int:
             vae_section(args, ffi, kernels_c, rows_floor_c, np_kernels)
         if "mvn" in args.only:
             mvn_section(args, ffi, mvn_c, np_kernels, baseline)
+        if "renyi" in args.only:
+            renyi_section(args, ffi, kernels_c, floor_c, np_kernels)
         print(f"(measured in {time.perf_counter() - started:.0f} s)")
         return 0
     finally:
