@@ -133,9 +133,10 @@ def renyi_normal(name: str, title: str) -> Derivation:
                "the log of the constant, over α − 1: the factors 2π cancel (½ − α/2 − (1 − α)/2 = 0)")
     builder.to(renyi_stable_form(), STABLE_FORM,
                "in s = max(σ₁, σ₂), t = (μ₁ − μ₂)/s, v = σ_α²/s² and u = 2 log(σ₁/σ₂), nothing over- or "
-               "underflows; the scale part, κ/(2(1 − α)) with κ = log(αe^{(α−1)u} + (1 − α)e^{αu}), is written "
-               "as sums of nonnegative terms (expm1mx, log1pmx) that do not cancel as σ₁ → σ₂ or as α → 1, "
-               "and at α = 1 it is the KL's ψ; where σ_α² ≤ 0 (α > 1) the integral diverges: +∞",
+               "underflows; the scale part is κ/(2ε), ε = 1 − α, with κ = log(αe^{−εu} + εe^{αu}) written for "
+               "α < 1 as log1p(α expm1mx(−εu) + ε expm1mx(αu)), and for α > 1 ψ(σ₁, σ₂) + log1pmx(ε(r² − 1))/(2ε): "
+               "sums of nonnegative terms that do not cancel as σ₁ → σ₂ or as α → 1; at α = 1 it is the KL's ψ; "
+               "where σ_α² ≤ 0 (α > 1) the integral diverges: +∞",
                where=(*_scaled_variables(alpha), (cumulant, _cumulant())))
     return builder.build()
 
