@@ -45,14 +45,16 @@ def _prepare(expr: sp.Expr, names: dict[sp.Symbol, sp.Symbol]) -> sp.Expr:
 
 def _name_terms(result: sp.Expr, spec: KernelSpec, dimension: sp.Symbol) -> sp.Expr:
     """The result with each term the template computes replaced by its name: each must occur
-    exactly once, and nothing but the names and the dimension may remain."""
+    exactly once, and nothing but the names, the dimension and the spec's scalar parameters (α)
+    may remain."""
     for name, term in spec.terms:
         count = sum(1 for e in sp.preorder_traversal(result) if e == term)
         if count != 1:
             raise ValueError(f"kernel {spec.name}: term {name} occurs {count} times in {spec.derivation}'s result")
         result = result.xreplace({term: sp.Symbol(name)})
     result = result.xreplace({dimension: sp.Symbol("d")})
-    if not result.free_symbols <= {sp.Symbol(name) for name, _ in spec.terms} | {sp.Symbol("d")}:
+    allowed = {sp.Symbol(name) for name, _ in spec.terms} | {sp.Symbol("d")} | {p.symbol for p in spec.parameters}
+    if not result.free_symbols <= allowed:
         raise ValueError(f"kernel {spec.name}: {result} has parts the template does not compute")
     return result
 
@@ -125,7 +127,8 @@ def build(spec: KernelSpec) -> Kernel:
 def _build(spec: KernelSpec) -> Kernel:
     derivation = derivations.get(spec.derivation)
     names = {p.symbol: _argument(p) for p in spec.parameters}
-    definitions = tuple((symbol, _prepare(value, names)) for symbol, value in derivation.context.definitions)
+    definitions = tuple((symbol, _prepare(value, names)) for symbol, value in derivation.context.definitions
+                        if not isinstance(symbol, sp.MatrixSymbol))  # matrices: the template computes them
     result = derivation.result
     if spec.reduction == "cholesky":
         result = _name_terms(result, spec, derivation.context.dimension)

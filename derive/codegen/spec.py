@@ -36,6 +36,9 @@ class KernelSpec:
     diverges: bool = False
     """Whether +inf is one of the kernel's values (Rényi-α for α > 1 where σ_α² ≤ 0): not an overflow,
     so the numpy kernel does not warn of one."""
+    whitens: bool = False
+    """Whether the template needs the eigen-decomposition of a symmetric matrix (full-covariance
+    forms in W = L₂⁻¹(Σ₁ − Σ₂)L₂⁻ᵀ)."""
     solves: bool = False
     """Whether the C needs the triangular solver and the difference Cholesky (printed only when
     some kernel does)."""

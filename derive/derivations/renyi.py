@@ -75,7 +75,7 @@ def _scaled_variables(order: sp.Expr) -> tuple[tuple[sp.Symbol, sp.Expr], ...]:
                                      (2 * log1p(excess), True))))
 
 
-def _cumulant() -> sp.Expr:
+def cumulant_form(log_ratio: sp.Expr = log_ratio) -> sp.Expr:
     """κ for α < 1, where it is a log of a weighted mean of exponentials with exponents of mean zero:
     log1p(α expm1mx(−εu) + ε expm1mx(αu)), ε = 1 − α, a log1p of a sum of two nonnegative terms (the
     linear parts cancel exactly, not in floating point).  Where an exponential would overflow, the larger
@@ -137,7 +137,7 @@ def renyi_normal(name: str, title: str) -> Derivation:
                "α < 1 as log1p(α expm1mx(−εu) + ε expm1mx(αu)), and for α > 1 ψ(σ₁, σ₂) + log1pmx(ε(r² − 1))/(2ε): "
                "sums of nonnegative terms that do not cancel as σ₁ → σ₂ or as α → 1; at α = 1 it is the KL's ψ; "
                "where σ_α² ≤ 0 (α > 1) the integral diverges: +∞",
-               where=(*_scaled_variables(alpha), (cumulant, _cumulant())))
+               where=(*_scaled_variables(alpha), (cumulant, cumulant_form())))
     return builder.build()
 
 

@@ -426,7 +426,7 @@ def gaussian_integral_matrix(given: Iterable[Condition] = ()) -> Rule:
     law = (r"\int_{\mathbb{R}^n} C\,e^{-\frac12 z^T A z + b^T z + k}\,dz = "
            r"C\,(2\pi)^{n/2} \det(A)^{-1/2}\, e^{\frac12 b^T A^{-1} b + k},\ "
            r"\int_{\mathbb{R}^n} C\,e^{-\frac12 (z-m)^T A (z-m) + k}\,dz = C\,(2\pi)^{n/2} \det(A)^{-1/2}\, e^{k}")
-    return Rule("Gaussian integral over R^n", _with_conditions(law, r"A = A^T \succ 0", given),
+    return Rule("Gaussian integral over ℝⁿ", _with_conditions(law, r"A = A^T \succ 0", given),
                 _each_integral(lambda integral, context: gaussian_integral_matrix_value(
                     integral, given + covariance_facts(context))))
 
@@ -481,7 +481,7 @@ def product_of_gaussian_powers_matrix(given: Iterable[Condition] = ()) -> Rule:
            r"m = \Lambda^{-1}(\alpha\Sigma_1^{-1}\mu_1 + \beta\Sigma_2^{-1}\mu_2),\ "
            r"C = \frac{\det(2\pi\Lambda^{-1})^{1/2}}{\det(2\pi\Sigma_1)^{\alpha/2}\det(2\pi\Sigma_2)^{\beta/2}}"
            r"\exp\Big(-\tfrac{\alpha\beta}{2}(\mu_1-\mu_2)^T\Sigma_1^{-1}\Lambda^{-1}\Sigma_2^{-1}(\mu_1-\mu_2)\Big)")
-    return Rule("product of Gaussian powers over R^n", _with_conditions(law, r"\Lambda = \Lambda^T \succ 0", given),
+    return Rule("product of Gaussian powers over ℝⁿ", _with_conditions(law, r"\Lambda = \Lambda^T \succ 0", given),
                 _each_integral(lambda integral, context: product_of_gaussian_powers_matrix_in(
                     integral, context, given)))
 

@@ -163,7 +163,8 @@ def _weight(integral: sp.Integral, context: Context) -> Family | None:
                 return model
     if isinstance(var, sp.Indexed):
         return None
-    return next((m for m in context.models if m.variable == var), None)
+    return next((m for m in context.models if m.variable == var or (
+        isinstance(var, sp.MatrixSymbol) and getattr(m.variable, "name", None) == var.name)), None)
 
 
 def _frame(integral: sp.Integral, model: Family | None, values: Values, size: int) -> Frame:
@@ -250,12 +251,54 @@ def _fitted_frame(f, c: mp.mpf, s: mp.mpf) -> tuple[list[mp.mpf], list[list[mp.m
     return [mode], [[1 / mp.sqrt(2 * curvature)]]
 
 
+def _fitted_frame_nd(f, centre: list[mp.mpf], factor: list[list[mp.mpf]]
+                     ) -> tuple[list[mp.mpf], list[list[mp.mpf]]] | None:
+    """The same in n dimensions: mode and covariance of C e^{−½(z − m)ᵀA(z − m)} from log |f| by
+    central differences (exact for a quadratic log |f|) in the weight's frame, z = c + F x; None
+    where log |f| is not concave there.  Only a frame, as in one dimension."""
+    size = len(centre)
+    F = mp.matrix(factor)
+
+    def log_f(x: list[mp.mpf]) -> mp.mpf:
+        z = F * mp.matrix(x)
+        value = mp.log(abs(f(*(centre[i] + z[i] for i in range(size)))))  # −C e^{…} (1 − ∫ …) too
+        if not (mp.isfinite(value) and mp.im(value) == 0):
+            raise ValueError("not positive")
+        return value
+
+    def shifted(*moves: tuple[int, int]) -> list[mp.mpf]:
+        x = [mp.mpf(0)] * size
+        for axis, step in moves:
+            x[axis] += step
+        return x
+    try:
+        middle = log_f(shifted())
+        gradient = mp.matrix([(log_f(shifted((a, 1))) - log_f(shifted((a, -1)))) / 2 for a in range(size)])
+        hessian = mp.matrix(size, size)
+        for a in range(size):
+            for b in range(a + 1):
+                value = (log_f(shifted((a, 1), (b, 1))) - log_f(shifted((a, 1), (b, -1)))
+                         - log_f(shifted((a, -1), (b, 1))) + log_f(shifted((a, -1), (b, -1)))) / 4
+                hessian[a, b] = hessian[b, a] = value
+        del middle
+        covariance = mp.inverse(-hessian)
+        frame = mp.cholesky(covariance)  # raises where −H is not positive definite
+    except (ValueError, ZeroDivisionError, TypeError):
+        return None
+    mode_x = covariance * gradient
+    new_factor = F * frame
+    mode = F * mode_x
+    return ([centre[i] + mode[i] for i in range(size)],
+            [[new_factor[i, j] for j in range(size)] for i in range(size)])
+
+
 def _quadrature(f, centre: list[mp.mpf], factor: list[list[mp.mpf]], limits: tuple[mp.mpf, mp.mpf] | None = None,
                 breaks: list[mp.mpf] = (), tail: float | None = None) -> mp.mpf:
     """Gauss–Hermite of two orders over all of space, where no limit or kink forbids it; if
     they disagree, or in one dimension over an interval, tanh-sinh split at the kinks."""
     if limits is None and not breaks:
-        frames = [(centre, factor)] + ([_fitted_frame(f, centre[0], factor[0][0])] if len(centre) == 1 else [])
+        fitted = _fitted_frame(f, centre[0], factor[0][0]) if len(centre) == 1 else _fitted_frame_nd(f, centre, factor)
+        frames = [(centre, factor), fitted]
         for frame in filter(None, frames):
             value = _agreeing_gauss_hermite(f, *frame)
             if value is not None:
@@ -345,7 +388,7 @@ def merge_integrals(expr: sp.Expr) -> sp.Expr:
 @lru_cache(maxsize=4096)
 def value_at(expr: sp.Expr, context: Context, size: int, seed: str, vectors: frozenset[str]) -> mp.mpf:
     """``expr`` at the seeded point of the given size (cached: a step's 'after' is the next one's 'before')."""
-    concrete = instantiate(expr, context, size)
+    concrete = instantiate(context.expand_definitions(expr), context, size)  # definitions first: W is n x n
     values = sample((instantiate(context.realise(concrete), context, size),), context, f"{seed}:{size}", size,
                     vectors)
     return evaluate(concrete, context, values, size)

@@ -185,7 +185,9 @@ def render(kernels: list[Kernel], prefix: str = "derive_") -> dict[str, str]:
                 _template(name).substitute(internal=INTERNAL).rstrip("\n") for name, needed in (
                     ("two_sum.c", any(k.spec.reduction == "sum" and _uses_fast_helpers(k) for k in kernels)),
                     ("linalg.c", any(k.spec.reduction == "cholesky" for k in kernels)),
-                    ("solve_lower.c", any(k.spec.solves for k in kernels)),
-                    ("difference_cholesky.c", any(k.spec.solves for k in kernels))) if needed]),
+                    ("solve_lower.c", any(k.spec.solves or k.spec.whitens for k in kernels)),
+                    ("difference_cholesky.c", any(k.spec.solves for k in kernels)),
+                    ("symmetric_eigen.c", any(k.spec.whitens for k in kernels)),
+                    ("whitened.c", any(k.spec.whitens for k in kernels))) if needed]),
             definitions="\n\n".join(_function(k, prefix, printer, fast_printer) for k in kernels)),
     }

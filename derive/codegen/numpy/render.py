@@ -60,7 +60,8 @@ def _function(kernel: Kernel, prefix: str, printer: KernelNumPyPrinter, calls: d
         return _template(f"{kernel.spec.name}.py").substitute(
             name=prefix + kernel.spec.name, summary=kernel.spec.summary, latex=kernel.formula_latex,
             derivation=kernel.spec.derivation, output=printer.doprint(kernel.output),
-            scale_term_buffers=calls[ScaleTerm].buffers if ScaleTerm in calls else 0)
+            **{"scale_term_buffers": calls[ScaleTerm].buffers if ScaleTerm in calls else 0}
+            | {f"{h.helper_name}_buffers": calls[h].buffers for h in kernel.helpers})
     names = [p.name for p in kernel.spec.parameters]
     scales = [f'"{p.name}"' for p in kernel.scales]
     positive = ", ".join(scales) + ("," if len(scales) == 1 else "")
@@ -71,6 +72,11 @@ def _function(kernel: Kernel, prefix: str, printer: KernelNumPyPrinter, calls: d
         latex=kernel.formula_latex, derivation=kernel.spec.derivation, ops=kernel.ops,
         positive=positive, report="" if not kernel.spec.diverges else ", report=False",
         keywords=", ".join(f"{n}={n}" for n in names), body=_indented(body.lines), buffers=body.buffers)
+
+
+def _spectral(kernel: Kernel) -> bool:
+    """Whether the kernel's template calls the eigen-decomposition or the order's check."""
+    return kernel.spec.whitens or (kernel.spec.reduction == "cholesky" and bool(kernel.spec.parameters))
 
 
 def _uses(kernel: Kernel, function: type) -> bool:
@@ -92,5 +98,6 @@ def render(kernels: list[Kernel], prefix: str = "", module: str = "derive_gaussi
             f', "{prefix}{k.spec.name}_tril"' for k in kernels if k.spec.reduction == "cholesky"),
         helpers="".join([text for text, _ in helper_texts.values()] + (
             [_template("linalg.py").template] if any(k.spec.reduction == "cholesky" for k in kernels) else []) + (
+            [_template("spectral.py").template] if any(_spectral(k) for k in kernels) else []) + (
             [_template("erf.py").template] if any(_uses(k, sp.erf) for k in kernels) else [])),
         functions="".join(_function(k, prefix, printer, calls) for k in kernels))}

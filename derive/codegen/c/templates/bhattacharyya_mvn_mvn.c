@@ -1,0 +1,63 @@
+/* $summary
+ * Formula: $formula
+ * Derivation: $derivation; with cov2 = l2 l2^T, W = l2^-1 (cov1 - cov2) l2^-T (from the exact
+ * difference of the inputs, or from l1 - l2), its eigenvalues lambda_i and g = l2^-1 (mu1 - mu2):
+ * mahalanobis = g^T (I + W/2)^-1 g and scale_terms = sum_i 1/2 log1p(rho_i^2/(2 sqrt(1 + lambda_i))),
+ * rho_i = lambda_i/(1 + sqrt(1 + lambda_i)): nonnegative terms, zero exactly at q = p. */
+static int ${name}_terms(size_t d, const double *mu1, const double *mu2, const double *l2, double *w,
+                         double *scratch, double *out)
+{
+    double mahalanobis, scale_terms = 0.0;
+    size_t i;
+    if (${internal}whitened_terms(d, mu1, mu2, l2, w, 0.5, scratch, scratch + d, &mahalanobis)) {
+        return 3;
+    }
+    for (i = 0; i < d; ++i) {
+        const double root = sqrt(1.0 + scratch[i]), rho = scratch[i]/(1.0 + root);
+        scale_terms += 0.5*log1p(rho*rho/(2.0*root));
+    }
+    *out = $output;
+    return 0;
+}
+
+int ${name}_tril(size_t d, const double *mu1, const double *l1, const double *mu2, const double *l2, double *out)
+{
+    const size_t count = ${internal}scratch_count(d, 5);
+    double *l;
+    int status;
+    if (!count) {
+        return 2;
+    }
+    if (!${internal}is_factor(d, l1) || !${internal}is_factor(d, l2)) {
+        return 1;
+    }
+    l = (double *)malloc(count*sizeof *l);  /* l1, l2, w, h, then 3d; the cast: C++ */
+    if (l == NULL) {
+        return 2;
+    }
+    ${internal}positive_factors(d, l1, l2, l, l + d*d);
+    ${internal}whitened_factors(d, l, l + d*d, l + 2*d*d, l + 3*d*d, l + 4*d*d);
+    status = ${name}_terms(d, mu1, mu2, l + d*d, l + 2*d*d, l + 4*d*d, out);
+    free(l);
+    return status;
+}
+
+int $name(size_t d, const double *mu1, const double *cov1, const double *mu2, const double *cov2, double *out)
+{
+    const size_t count = ${internal}scratch_count(d, 5);
+    double *l;
+    int status = 1;
+    if (!count) {
+        return 2;
+    }
+    l = (double *)malloc(count*sizeof *l);  /* l1 (only to refuse a cov1 that is not SPD), l2, w, h, then 3d */
+    if (l == NULL) {
+        return 2;
+    }
+    if (!${internal}cholesky(d, cov1, l) && !${internal}cholesky(d, cov2, l + d*d)) {
+        ${internal}whitened_covariances(d, l + d*d, cov1, cov2, l + 2*d*d, l + 3*d*d, l + 4*d*d);
+        status = ${name}_terms(d, mu1, mu2, l + d*d, l + 2*d*d, l + 4*d*d, out);
+    }
+    free(l);
+    return status;
+}

@@ -1,0 +1,100 @@
+/* W = l2^-1 (cov1 - cov2) l2^-T into w (d x d, full), from the exact difference of the inputs'
+ * lower triangles: its entries are O(cov1 - cov2), so its eigenvalues are accurate near q = p.
+ * h: d x d scratch (l2^-1 (cov1 - cov2)), x: d doubles. */
+static void ${internal}whitened_covariances(size_t d, const double *l2, const double *cov1, const double *cov2,
+                                            double *w, double *h, double *x)
+{
+    size_t i, j;
+    for (i = 0; i < d; ++i) {  /* the difference, symmetric, in w for now */
+        for (j = 0; j <= i; ++j) {
+            w[i*d + j] = w[j*d + i] = cov1[i*d + j] - cov2[i*d + j];
+        }
+    }
+    for (j = 0; j < d; ++j) {  /* column j of h = l2^-1 (cov1 - cov2) */
+        ${internal}solve_lower(d, l2, d, w + j, d, x);
+        for (i = 0; i < d; ++i) {
+            h[i*d + j] = x[i];
+        }
+    }
+    for (j = 0; j < d; ++j) {  /* column j of w = l2^-1 h^T: row j of h solved */
+        ${internal}solve_lower(d, l2, d, h + j*d, 1, x);
+        for (i = 0; i < d; ++i) {
+            w[i*d + j] = x[i];
+        }
+    }
+}
+
+/* W = D D^T + D + D^T with D = l2^-1 (l1 - l2) (lower triangular; A = l2^-1 l1 = I + D, W = A A^T - I),
+ * from the factors' difference, exact when they are close; l1, l2 with positive diagonals.
+ * h: d x d scratch (D), x: d doubles. */
+static void ${internal}whitened_factors(size_t d, const double *l1, const double *l2, double *w, double *h,
+                                        double *x)
+{
+    size_t i, j, k;
+    for (j = 0; j < d; ++j) {  /* column j of D: (l1 - l2)'s column from row j down, zero above */
+        for (i = j; i < d; ++i) {
+            x[i] = l1[i*d + j] - l2[i*d + j];
+        }
+        ${internal}solve_lower(d - j, l2 + j*d + j, d, x + j, 1, h + j*d + j);  /* into h's row j, for now */
+    }
+    for (j = 0; j < d; ++j) {  /* h's row j holds column j of D from row j on: transpose into place */
+        for (i = 0; i < j; ++i) {
+            h[j*d + i] = 0.0;
+        }
+    }
+    for (i = 0; i < d; ++i) {
+        for (k = 0; k <= i; ++k) {
+            double sum = 0.0;
+            for (j = 0; j <= k; ++j) {  /* (D D^T)_ik = sum_j D_ij D_kj, j <= k <= i; D_ij = h[j*d + i] */
+                sum += h[j*d + i]*h[j*d + k];
+            }
+            sum += h[k*d + i] + (i == k ? h[i*d + k] : 0.0);  /* + D_ik + D_ki: D_ki = 0 above the diagonal */
+            w[i*d + k] = w[k*d + i] = sum;
+        }
+    }
+}
+
+/* W's eigen-decomposition (values ascending, vectors in w's columns), and with g = l2^-1 (mu1 - mu2),
+ * *mahalanobis = g^T (I + weight W)^-1 g, +inf where I + weight W is not positive definite (the
+ * integral diverges).  values: d doubles; x: 2d doubles of scratch.  Returns 0, or 1 if the eigen
+ * iteration fails. */
+static int ${internal}whitened_terms(size_t d, const double *mu1, const double *mu2, const double *l2, double *w,
+                                     double weight, double *values, double *x, double *mahalanobis)
+{
+    double sum = 0.0;
+    size_t i, k;
+    int finite = 1;
+    if (${internal}symmetric_eigen(d, w, values, x)) {
+        return 1;
+    }
+    for (i = 0; i < d; ++i) {  /* g by forward substitution, into x + d */
+        double s = mu1[i] - mu2[i];
+        for (k = 0; k < i; ++k) {
+            s -= l2[i*d + k]*x[d + k];
+        }
+        x[d + i] = s/l2[i*d + i];
+    }
+    for (k = 0; k < d; ++k) {
+        double t = 0.0, scaled = 1.0 + weight*values[k];
+        for (i = 0; i < d; ++i) {
+            t += w[i*d + k]*x[d + i];
+        }
+        finite &= scaled > 0.0;
+        sum += t*t/scaled;
+    }
+    *mahalanobis = finite ? sum : INFINITY;
+    return 0;
+}
+
+/* The lower triangles of l1 and l2 into p1 and p2 (d x d), each column's sign made positive on
+ * the diagonal (the covariance l l^T is the same; the flip is exact), zero above. */
+static void ${internal}positive_factors(size_t d, const double *l1, const double *l2, double *p1, double *p2)
+{
+    size_t i, j;
+    for (i = 0; i < d; ++i) {
+        for (j = 0; j < d; ++j) {
+            p1[i*d + j] = j > i ? 0.0 : l1[j*d + j] < 0.0 ? -l1[i*d + j] : l1[i*d + j];
+            p2[i*d + j] = j > i ? 0.0 : l2[j*d + j] < 0.0 ? -l2[i*d + j] : l2[i*d + j];
+        }
+    }
+}
