@@ -34,6 +34,7 @@ def test_positive_definite_decides_only_explicit_matrices():
         bool(PositiveDefinite(A))
 
 
+@mp.workdps(30)
 def test_fitted_frame_integrates_a_product_of_powers_exactly():
     """∫ q^α p^(1−α) over ℝ² in q's frame, which does not suit it: the fitted frame does, and two
     Gauss–Hermite orders agree with the closed form."""
