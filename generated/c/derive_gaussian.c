@@ -674,6 +674,96 @@ static void derive_positive_factors(size_t d, const double *l1, const double *l2
     }
 }
 
+/* 1 if q may be near p: |cov1_ij - cov2_ij| <= sqrt(cov2_ii cov2_jj)/2 for every i >= j, and
+ * 1/2 <= (l1_ii/l2_ii)^2 <= 3/2 for every i.  Failing either implies ||W||_2 > 1/2 (the first as
+ * |(l2 W l2^T)_ij| <= ||W||_2 sqrt(cov2_ii cov2_jj); the second as l1_ii/l2_ii is a diagonal entry
+ * of the triangular l2^-1 l1, which lies between its extreme singular values), so far pairs have
+ * an eigenvalue of W beyond 1/2 and a divergence that the closed form's log-determinants give
+ * without cancelling by more than a bounded factor; the others take W's eigenvalues. */
+static int derive_near_pair(size_t d, const double *cov1, const double *cov2, const double *l1, const double *l2)
+{
+    size_t i, j;
+    for (i = 0; i < d; ++i) {
+        const double ratio = l1[i*d + i]/l2[i*d + i];
+        if (!(ratio*ratio >= 0.5 && ratio*ratio <= 1.5)) {
+            return 0;
+        }
+    }
+    for (i = 0; i < d; ++i) {
+        for (j = 0; j <= i; ++j) {
+            if (!(fabs(cov1[i*d + j] - cov2[i*d + j]) <= 0.5*sqrt(cov2[i*d + i]*cov2[j*d + j]))) {
+                return 0;
+            }
+        }
+    }
+    return 1;
+}
+
+/* The closed form's terms far from p, from Cholesky factors: lc = chol(w2 cov2 + w1 cov1) (the
+ * combined covariance; lower triangles read), *mahalanobis = ||lc^-1 (mu1 - mu2)||^2,
+ * *log_ratio_c = 2 sum_i log(lc_ii/l2_ii) = log det(combined)/det(cov2), *log_ratio_1 =
+ * 2 sum_i log(l1_ii/l2_ii): ratios, so the covariances' scale cancels exactly.  lc: d x d, x: d
+ * doubles.  Returns 1 if the combined covariance is not positive definite. */
+static int derive_combined_terms(size_t d, const double *mu1, const double *cov1, const double *mu2,
+                                     const double *cov2, const double *l1, const double *l2, double w1, double w2,
+                                     double *lc, double *x, double *mahalanobis, double *log_ratio_c,
+                                     double *log_ratio_1)
+{
+    double sum = 0.0, ratio_c = 0.0, ratio_1 = 0.0;
+    size_t i, k;
+    for (i = 0; i < d; ++i) {  /* the combined covariance, both triangles (the symmetry test reads both) */
+        for (k = 0; k <= i; ++k) {
+            lc[i*d + k] = lc[k*d + i] = w2*cov2[i*d + k] + w1*cov1[i*d + k];
+        }
+    }
+    for (i = 0; i < d; ++i) {  /* lc in place: each entry is read before it is overwritten */
+        for (k = 0; k <= i; ++k) {
+            double s = lc[i*d + k];
+            size_t m;
+            for (m = 0; m < k; ++m) {
+                s -= lc[i*d + m]*lc[k*d + m];
+            }
+            if (i == k) {
+                if (!(s > 0.0) || !isfinite(s)) {
+                    return 1;
+                }
+                lc[i*d + i] = sqrt(s);
+            } else {
+                lc[i*d + k] = s/lc[k*d + k];
+            }
+        }
+    }
+    for (i = 0; i < d; ++i) {
+        double s = mu1[i] - mu2[i];
+        for (k = 0; k < i; ++k) {
+            s -= lc[i*d + k]*x[k];
+        }
+        x[i] = s/lc[i*d + i];
+        sum += x[i]*x[i];
+        ratio_c += log(lc[i*d + i]/l2[i*d + i]);
+        ratio_1 += log(l1[i*d + i]/l2[i*d + i]);
+    }
+    *mahalanobis = sum;
+    *log_ratio_c = 2.0*ratio_c;
+    *log_ratio_1 = 2.0*ratio_1;
+    return 0;
+}
+
+/* cov = l l^T (d x d, both triangles) from a factor's lower triangle (positive diagonal). */
+static void derive_covariance_of(size_t d, const double *l, double *cov)
+{
+    size_t i, k, m;
+    for (i = 0; i < d; ++i) {
+        for (k = 0; k <= i; ++k) {
+            double s = 0.0;
+            for (m = 0; m <= k; ++m) {
+                s += l[i*d + m]*l[k*d + m];
+            }
+            cov[i*d + k] = cov[k*d + i] = s;
+        }
+    }
+}
+
 /* Entropy H(q) of q = N(mu, sigma^2), in nats (it does not depend on mu).
  * Formula: log(2*pi*sigma**2)/2 + 1/2
  * Derivation: entropy-normal (2 operations as printed, checked step by step). */
@@ -1269,7 +1359,13 @@ void derive_renyi_normal_normal_n(size_t n, const double *mu1, const double *sig
  * mahalanobis = g^T (I + (1 - alpha) W)^-1 g and scale_terms = sum_i of derive_renyi_mvn_mvn_scale_term(lambda_i),
  * the univariate scale part at sigma1^2/sigma2^2 = 1 + lambda_i: nonnegative terms that do not
  * cancel as q -> p or alpha -> 1.  +inf where alpha > 1 and I + (1 - alpha) W is not positive
- * definite (the integral diverges).  derive_renyi_mvn_mvn_terms takes W in w (d x d) and 3d doubles of scratch. */
+ * definite (the integral diverges).  derive_renyi_mvn_mvn_terms takes W in w (d x d) and 3d doubles of scratch.
+ * Far from p (derive_near_pair fails: W has an eigenvalue beyond 1/2) and for alpha away from 0
+ * and 1 (0.05 <= alpha, |1 - alpha| >= 0.05), derive_renyi_mvn_mvn_far takes the same two terms from the closed
+ * form (the derivation's log-algebra step) instead: mahalanobis = ||l_alpha^-1 (mu1 - mu2)||^2 and
+ * scale_terms = [log det S_alpha/det S_2 - (1 - alpha) log det S_1/det S_2]/(2(1 - alpha)) from Cholesky
+ * diagonals, which cancel there by a bounded factor, keep the small eigenvalues of W that the eigen
+ * route loses relative accuracy in, and take a third of its time; it returns 0 with *out set, or 1 where it does not apply. */
 static double derive_renyi_mvn_mvn_scale_term(double lambda, double alpha)
 {
     const double epsilon = 1.0 - alpha, kl_part = -0.5*derive_log1pmx(lambda);
@@ -1310,12 +1406,32 @@ static int derive_renyi_mvn_mvn_terms(size_t d, const double *mu1, const double 
     return 0;
 }
 
+static int derive_renyi_mvn_mvn_far(size_t d, const double *mu1, const double *cov1, const double *mu2, const double *cov2,
+                       const double *l1, const double *l2, double alpha, double *lc, double *x, double *out)
+{
+    double mahalanobis, log_ratio_c, log_ratio_1, scale_terms;
+    if (derive_near_pair(d, cov1, cov2, l1, l2) || alpha < 0.05 || fabs(1.0 - alpha) < 0.05) {
+        return 1;
+    }
+    if (derive_combined_terms(d, mu1, cov1, mu2, cov2, l1, l2, 1.0 - alpha, alpha, lc, x, &mahalanobis,
+                                  &log_ratio_c, &log_ratio_1)) {
+        if (alpha > 1.0) {  /* S_alpha is not positive definite: the integral diverges */
+            *out = INFINITY;
+            return 0;
+        }
+        return 1;
+    }
+    scale_terms = (log_ratio_c - (1.0 - alpha)*log_ratio_1)/(2.0*(1.0 - alpha));
+    *out = (1.0/2.0)*alpha*mahalanobis + scale_terms;
+    return 0;
+}
+
 int derive_renyi_mvn_mvn_tril(size_t d, const double *mu1, const double *l1, const double *mu2, const double *l2, double alpha,
                  double *out)
 {
-    const size_t count = derive_scratch_count(d, 5);
+    const size_t count = derive_scratch_count(d, 6);
     double *l;
-    int status;
+    int status = 0;
     if (!(alpha > 0.0) || !isfinite(alpha)) {
         *out = NAN;
         return 1;
@@ -1326,13 +1442,17 @@ int derive_renyi_mvn_mvn_tril(size_t d, const double *mu1, const double *l1, con
     if (!derive_is_factor(d, l1) || !derive_is_factor(d, l2)) {
         return 1;
     }
-    l = (double *)malloc(count*sizeof *l);  /* l1, l2, w, h, then 3d; the cast: C++ */
+    l = (double *)malloc(count*sizeof *l);  /* l1, l2, w (cov1 first), h (cov2 first), lc, then 3d; the cast: C++ */
     if (l == NULL) {
         return 2;
     }
     derive_positive_factors(d, l1, l2, l, l + d*d);
-    derive_whitened_factors(d, l, l + d*d, l + 2*d*d, l + 3*d*d, l + 4*d*d);
-    status = derive_renyi_mvn_mvn_terms(d, mu1, mu2, l + d*d, l + 2*d*d, alpha, l + 4*d*d, out);
+    derive_covariance_of(d, l, l + 2*d*d);
+    derive_covariance_of(d, l + d*d, l + 3*d*d);
+    if (derive_renyi_mvn_mvn_far(d, mu1, l + 2*d*d, mu2, l + 3*d*d, l, l + d*d, alpha, l + 4*d*d, l + 5*d*d, out)) {
+        derive_whitened_factors(d, l, l + d*d, l + 2*d*d, l + 3*d*d, l + 5*d*d);
+        status = derive_renyi_mvn_mvn_terms(d, mu1, mu2, l + d*d, l + 2*d*d, alpha, l + 5*d*d, out);
+    }
     free(l);
     return status;
 }
@@ -1350,13 +1470,16 @@ int derive_renyi_mvn_mvn(size_t d, const double *mu1, const double *cov1, const 
     if (!count) {
         return 2;
     }
-    l = (double *)malloc(count*sizeof *l);  /* l1 (only to refuse a cov1 that is not SPD), l2, w, h, then 3d */
+    l = (double *)malloc(count*sizeof *l);  /* l1, l2, w (lc on the far route), h, then 3d */
     if (l == NULL) {
         return 2;
     }
     if (!derive_cholesky(d, cov1, l) && !derive_cholesky(d, cov2, l + d*d)) {
-        derive_whitened_covariances(d, l + d*d, cov1, cov2, l + 2*d*d, l + 3*d*d, l + 4*d*d);
-        status = derive_renyi_mvn_mvn_terms(d, mu1, mu2, l + d*d, l + 2*d*d, alpha, l + 4*d*d, out);
+        status = 0;
+        if (derive_renyi_mvn_mvn_far(d, mu1, cov1, mu2, cov2, l, l + d*d, alpha, l + 2*d*d, l + 4*d*d, out)) {
+            derive_whitened_covariances(d, l + d*d, cov1, cov2, l + 2*d*d, l + 3*d*d, l + 4*d*d);
+            status = derive_renyi_mvn_mvn_terms(d, mu1, mu2, l + d*d, l + 2*d*d, alpha, l + 4*d*d, out);
+        }
     }
     free(l);
     return status;
@@ -1367,7 +1490,12 @@ int derive_renyi_mvn_mvn(size_t d, const double *mu1, const double *cov1, const 
  * Derivation: bhattacharyya-mvn-mvn; with cov2 = l2 l2^T, W = l2^-1 (cov1 - cov2) l2^-T (from the exact
  * difference of the inputs, or from l1 - l2), its eigenvalues lambda_i and g = l2^-1 (mu1 - mu2):
  * mahalanobis = g^T (I + W/2)^-1 g and scale_terms = sum_i 1/2 log1p(rho_i^2/(2 sqrt(1 + lambda_i))),
- * rho_i = lambda_i/(1 + sqrt(1 + lambda_i)): nonnegative terms, zero exactly at q = p. */
+ * rho_i = lambda_i/(1 + sqrt(1 + lambda_i)): nonnegative terms, zero exactly at q = p.
+ * Far from p (derive_near_pair fails: W has an eigenvalue beyond 1/2) derive_bhattacharyya_mvn_mvn_far takes the same
+ * two terms from the closed form instead: mahalanobis = ||l_m^-1 (mu1 - mu2)||^2 with l_m = chol(S_m),
+ * S_m = (S_1 + S_2)/2, and scale_terms = 1/2 log det S_m/det S_2 - 1/4 log det S_1/det S_2 from Cholesky
+ * diagonals: a bounded cancellation there, and a third of the eigen route's time (it returns 1 where q is
+ * near p). */
 static int derive_bhattacharyya_mvn_mvn_terms(size_t d, const double *mu1, const double *mu2, const double *l2, double *w,
                          double *scratch, double *out)
 {
@@ -1384,24 +1512,41 @@ static int derive_bhattacharyya_mvn_mvn_terms(size_t d, const double *mu1, const
     return 0;
 }
 
+static int derive_bhattacharyya_mvn_mvn_far(size_t d, const double *mu1, const double *cov1, const double *mu2, const double *cov2,
+                       const double *l1, const double *l2, double *lc, double *x, double *out)
+{
+    double mahalanobis, log_ratio_c, log_ratio_1, scale_terms;
+    if (derive_near_pair(d, cov1, cov2, l1, l2) || derive_combined_terms(
+            d, mu1, cov1, mu2, cov2, l1, l2, 0.5, 0.5, lc, x, &mahalanobis, &log_ratio_c, &log_ratio_1)) {
+        return 1;
+    }
+    scale_terms = 0.5*log_ratio_c - 0.25*log_ratio_1;
+    *out = (1.0/8.0)*mahalanobis + scale_terms;
+    return 0;
+}
+
 int derive_bhattacharyya_mvn_mvn_tril(size_t d, const double *mu1, const double *l1, const double *mu2, const double *l2, double *out)
 {
-    const size_t count = derive_scratch_count(d, 5);
+    const size_t count = derive_scratch_count(d, 6);
     double *l;
-    int status;
+    int status = 0;
     if (!count) {
         return 2;
     }
     if (!derive_is_factor(d, l1) || !derive_is_factor(d, l2)) {
         return 1;
     }
-    l = (double *)malloc(count*sizeof *l);  /* l1, l2, w, h, then 3d; the cast: C++ */
+    l = (double *)malloc(count*sizeof *l);  /* l1, l2, w (cov1 first), h (cov2 first), lc, then 3d; the cast: C++ */
     if (l == NULL) {
         return 2;
     }
     derive_positive_factors(d, l1, l2, l, l + d*d);
-    derive_whitened_factors(d, l, l + d*d, l + 2*d*d, l + 3*d*d, l + 4*d*d);
-    status = derive_bhattacharyya_mvn_mvn_terms(d, mu1, mu2, l + d*d, l + 2*d*d, l + 4*d*d, out);
+    derive_covariance_of(d, l, l + 2*d*d);
+    derive_covariance_of(d, l + d*d, l + 3*d*d);
+    if (derive_bhattacharyya_mvn_mvn_far(d, mu1, l + 2*d*d, mu2, l + 3*d*d, l, l + d*d, l + 4*d*d, l + 5*d*d, out)) {
+        derive_whitened_factors(d, l, l + d*d, l + 2*d*d, l + 3*d*d, l + 5*d*d);
+        status = derive_bhattacharyya_mvn_mvn_terms(d, mu1, mu2, l + d*d, l + 2*d*d, l + 5*d*d, out);
+    }
     free(l);
     return status;
 }
@@ -1414,13 +1559,16 @@ int derive_bhattacharyya_mvn_mvn(size_t d, const double *mu1, const double *cov1
     if (!count) {
         return 2;
     }
-    l = (double *)malloc(count*sizeof *l);  /* l1 (only to refuse a cov1 that is not SPD), l2, w, h, then 3d */
+    l = (double *)malloc(count*sizeof *l);  /* l1, l2, w (lc on the far route), h, then 3d */
     if (l == NULL) {
         return 2;
     }
     if (!derive_cholesky(d, cov1, l) && !derive_cholesky(d, cov2, l + d*d)) {
-        derive_whitened_covariances(d, l + d*d, cov1, cov2, l + 2*d*d, l + 3*d*d, l + 4*d*d);
-        status = derive_bhattacharyya_mvn_mvn_terms(d, mu1, mu2, l + d*d, l + 2*d*d, l + 4*d*d, out);
+        status = 0;
+        if (derive_bhattacharyya_mvn_mvn_far(d, mu1, cov1, mu2, cov2, l, l + d*d, l + 2*d*d, l + 4*d*d, out)) {
+            derive_whitened_covariances(d, l + d*d, cov1, cov2, l + 2*d*d, l + 3*d*d, l + 4*d*d);
+            status = derive_bhattacharyya_mvn_mvn_terms(d, mu1, mu2, l + d*d, l + 2*d*d, l + 4*d*d, out);
+        }
     }
     free(l);
     return status;
@@ -1432,7 +1580,12 @@ int derive_bhattacharyya_mvn_mvn(size_t d, const double *mu1, const double *cov1
  * difference of the inputs, or from l1 - l2), its eigenvalues lambda_i and g = l2^-1 (mu1 - mu2):
  * the Bhattacharyya distance D_B = mahalanobis/8 + scale_terms, with mahalanobis = g^T (I + W/2)^-1 g
  * and scale_terms = sum_i 1/2 log1p(rho_i^2/(2 sqrt(1 + lambda_i))),
- * rho_i = lambda_i/(1 + sqrt(1 + lambda_i)); H^2 = -expm1(-D_B), zero exactly at q = p. */
+ * rho_i = lambda_i/(1 + sqrt(1 + lambda_i)); H^2 = -expm1(-D_B), zero exactly at q = p.
+ * Far from p (derive_near_pair fails: W has an eigenvalue beyond 1/2) derive_hellinger_squared_mvn_mvn_far takes the same
+ * two terms from the closed form instead: mahalanobis = ||l_m^-1 (mu1 - mu2)||^2 with l_m = chol(S_m),
+ * S_m = (S_1 + S_2)/2, and scale_terms = 1/2 log det S_m/det S_2 - 1/4 log det S_1/det S_2 from Cholesky
+ * diagonals: a bounded cancellation there, and a third of the eigen route's time (it returns 1 where q is
+ * near p). */
 static int derive_hellinger_squared_mvn_mvn_terms(size_t d, const double *mu1, const double *mu2, const double *l2, double *w,
                          double *scratch, double *out)
 {
@@ -1449,24 +1602,41 @@ static int derive_hellinger_squared_mvn_mvn_terms(size_t d, const double *mu1, c
     return 0;
 }
 
+static int derive_hellinger_squared_mvn_mvn_far(size_t d, const double *mu1, const double *cov1, const double *mu2, const double *cov2,
+                       const double *l1, const double *l2, double *lc, double *x, double *out)
+{
+    double mahalanobis, log_ratio_c, log_ratio_1, scale_terms;
+    if (derive_near_pair(d, cov1, cov2, l1, l2) || derive_combined_terms(
+            d, mu1, cov1, mu2, cov2, l1, l2, 0.5, 0.5, lc, x, &mahalanobis, &log_ratio_c, &log_ratio_1)) {
+        return 1;
+    }
+    scale_terms = 0.5*log_ratio_c - 0.25*log_ratio_1;
+    *out = -expm1(-1.0/8.0*mahalanobis - scale_terms);
+    return 0;
+}
+
 int derive_hellinger_squared_mvn_mvn_tril(size_t d, const double *mu1, const double *l1, const double *mu2, const double *l2, double *out)
 {
-    const size_t count = derive_scratch_count(d, 5);
+    const size_t count = derive_scratch_count(d, 6);
     double *l;
-    int status;
+    int status = 0;
     if (!count) {
         return 2;
     }
     if (!derive_is_factor(d, l1) || !derive_is_factor(d, l2)) {
         return 1;
     }
-    l = (double *)malloc(count*sizeof *l);  /* l1, l2, w, h, then 3d; the cast: C++ */
+    l = (double *)malloc(count*sizeof *l);  /* l1, l2, w (cov1 first), h (cov2 first), lc, then 3d; the cast: C++ */
     if (l == NULL) {
         return 2;
     }
     derive_positive_factors(d, l1, l2, l, l + d*d);
-    derive_whitened_factors(d, l, l + d*d, l + 2*d*d, l + 3*d*d, l + 4*d*d);
-    status = derive_hellinger_squared_mvn_mvn_terms(d, mu1, mu2, l + d*d, l + 2*d*d, l + 4*d*d, out);
+    derive_covariance_of(d, l, l + 2*d*d);
+    derive_covariance_of(d, l + d*d, l + 3*d*d);
+    if (derive_hellinger_squared_mvn_mvn_far(d, mu1, l + 2*d*d, mu2, l + 3*d*d, l, l + d*d, l + 4*d*d, l + 5*d*d, out)) {
+        derive_whitened_factors(d, l, l + d*d, l + 2*d*d, l + 3*d*d, l + 5*d*d);
+        status = derive_hellinger_squared_mvn_mvn_terms(d, mu1, mu2, l + d*d, l + 2*d*d, l + 5*d*d, out);
+    }
     free(l);
     return status;
 }
@@ -1479,13 +1649,16 @@ int derive_hellinger_squared_mvn_mvn(size_t d, const double *mu1, const double *
     if (!count) {
         return 2;
     }
-    l = (double *)malloc(count*sizeof *l);  /* l1 (only to refuse a cov1 that is not SPD), l2, w, h, then 3d */
+    l = (double *)malloc(count*sizeof *l);  /* l1, l2, w (lc on the far route), h, then 3d */
     if (l == NULL) {
         return 2;
     }
     if (!derive_cholesky(d, cov1, l) && !derive_cholesky(d, cov2, l + d*d)) {
-        derive_whitened_covariances(d, l + d*d, cov1, cov2, l + 2*d*d, l + 3*d*d, l + 4*d*d);
-        status = derive_hellinger_squared_mvn_mvn_terms(d, mu1, mu2, l + d*d, l + 2*d*d, l + 4*d*d, out);
+        status = 0;
+        if (derive_hellinger_squared_mvn_mvn_far(d, mu1, cov1, mu2, cov2, l, l + d*d, l + 2*d*d, l + 4*d*d, out)) {
+            derive_whitened_covariances(d, l + d*d, cov1, cov2, l + 2*d*d, l + 3*d*d, l + 4*d*d);
+            status = derive_hellinger_squared_mvn_mvn_terms(d, mu1, mu2, l + d*d, l + 2*d*d, l + 4*d*d, out);
+        }
     }
     free(l);
     return status;

@@ -574,6 +574,41 @@ def _whitened_terms(mu1, mu2, l2, w, weight, shape):
     return values, mahalanobis, finite
 
 
+def _far_pairs(cov1, cov2, l1, l2):
+    """Pairs where some |Σ₁ᵢⱼ − Σ₂ᵢⱼ| > √(Σ₂ᵢᵢΣ₂ⱼⱼ)/2 or some (L₁ᵢᵢ/L₂ᵢᵢ)² lies outside [½, 3/2]: either
+    implies ‖W‖₂ > ½ (|(L₂WL₂ᵀ)ᵢⱼ| ≤ ‖W‖₂√(Σ₂ᵢᵢΣ₂ⱼⱼ); L₁ᵢᵢ/L₂ᵢᵢ is a diagonal entry of the triangular
+    L₂⁻¹L₁, between its extreme singular values), an eigenvalue of W lies beyond ½, and the closed
+    form's log-determinants cancel by a bounded factor only; the others take W's eigenvalues."""
+    scale = np.sqrt(np.diagonal(cov2, axis1=-2, axis2=-1))
+    with np.errstate(invalid="ignore", over="ignore"):
+        small = np.abs(np.tril(cov1 - cov2)) <= 0.5 * scale[..., :, None] * scale[..., None, :]
+        ratio = (np.diagonal(l1, axis1=-2, axis2=-1) / np.diagonal(l2, axis1=-2, axis2=-1)) ** 2
+    close = np.all((ratio >= 0.5) & (ratio <= 1.5), axis=-1)
+    return ~(close & np.all(small | np.triu(np.ones(cov1.shape[-2:], dtype=bool), 1), axis=(-2, -1)))
+
+
+def _combined_terms(mu1, cov1, mu2, cov2, l1, l2, weight1, weight2):
+    """(mahalanobis, log_ratio_c, log_ratio_1, factorised) from Cholesky factors, far from p:
+    L_c = chol(weight2·Σ₂ + weight1·Σ₁), mahalanobis = ‖L_c⁻¹(μ₁ − μ₂)‖², log_ratio_c =
+    2 Σᵢ log(L_cᵢᵢ/L₂ᵢᵢ), log_ratio_1 = 2 Σᵢ log(L₁ᵢᵢ/L₂ᵢᵢ) (ratios: the scale cancels exactly);
+    ``factorised`` is False where the combined covariance is not positive definite."""
+    combined = _symmetric_from_lower(weight2[..., None, None] * cov2 + weight1[..., None, None] * cov1)
+    try:
+        lc, factorised = np.linalg.cholesky(combined), np.ones(combined.shape[:-2], dtype=bool)
+    except np.linalg.LinAlgError:  # some pairs are not positive definite: those one by one
+        lc, factorised = np.empty(combined.shape), np.ones(combined.shape[:-2], dtype=bool)
+        for index in np.ndindex(combined.shape[:-2]):
+            try:
+                lc[index] = np.linalg.cholesky(combined[index])
+            except np.linalg.LinAlgError:
+                lc[index], factorised[index] = np.eye(combined.shape[-1]), False
+    gap = _solve_lower(lc, (mu1 - mu2)[..., None])[..., 0]
+    diagonal = [np.diagonal(m, axis1=-2, axis2=-1) for m in (lc, l1, l2)]
+    return (np.sum(gap**2, axis=-1), 2 * np.sum(np.log(diagonal[0] / diagonal[2]), axis=-1),
+            2 * np.sum(np.log(diagonal[1] / diagonal[2]), axis=-1), factorised)
+
+
+
 def _erf(x):
     """erf(x) in double precision with numpy alone (the module imports nothing else).
 
@@ -1065,18 +1100,23 @@ def renyi_mvn_mvn(mu1, cov1, mu2, cov2, alpha, *, validate=True):
     Printed from the derivation ``renyi-mvn-mvn``: with cov2 = L₂L₂ᵀ, W = L₂⁻¹(cov1 − cov2)L₂⁻ᵀ (from
     the exact difference of the inputs), its eigenvalues λᵢ and g = L₂⁻¹(μ₁ − μ₂):
     mahalanobis = gᵀ(I + (1 − α)W)⁻¹g and scale_terms = Σᵢ of the univariate scale part at
-    σ₁²/σ₂² = 1 + λᵢ, nonnegative terms that do not cancel as q → p or α → 1.  ``mu`` has shape
-    (..., d), ``cov`` (..., d, d) and ``alpha`` (...), batched over the leading axes; only the
-    lower triangles are read; a covariance that is not symmetric (to round-off) positive
-    definite raises ``ValueError``, as does an alpha that is not finite and > 0.
+    σ₁²/σ₂² = 1 + λᵢ, nonnegative terms that do not cancel as q → p or α → 1.  Far from p (some
+    |cov1ᵢⱼ − cov2ᵢⱼ| > √(cov2ᵢᵢcov2ⱼⱼ)/2, so W has an eigenvalue beyond ½) and for α away from 0 and
+    1 (0.05 ≤ α, |1 − α| ≥ 0.05), the same two terms come from the closed form (the derivation's
+    log-algebra step): ‖L_α⁻¹(μ₁ − μ₂)‖² and log-determinant ratios from Cholesky diagonals, which
+    cancel there by a bounded factor and keep the small eigenvalues of W that the eigen route
+    loses relative accuracy in.  ``mu`` has shape (..., d), ``cov`` (..., d, d) and ``alpha``
+    (...), batched over the leading axes; only the lower triangles are read; a covariance that is
+    not symmetric (to round-off) positive definite raises ``ValueError``, as does an alpha that is
+    not finite and > 0.
     """
     names = ("mu1", "cov1", "mu2", "cov2")
     cov1, cov2 = _covariance(cov1, "cov1", validate), _covariance(cov2, "cov2", validate)
     alpha = _order(alpha, validate)
     mu1, mu2, shape = _pair_shapes(mu1, cov1, mu2, cov2, names, validate, alpha)
-    _cholesky(cov1, "cov1")  # refused, named, if not positive definite
-    l2 = _cholesky(cov2, "cov2")
-    return _renyi_mvn_mvn_terms(mu1, mu2, l2, _whitened_covariances(l2, cov1, cov2), alpha, shape)
+    l1, l2 = _cholesky(cov1, "cov1"), _cholesky(cov2, "cov2")
+    return _renyi_mvn_mvn_value(mu1, cov1, mu2, cov2, l1, l2, alpha, shape,
+                          lambda l1, l2, cov1, cov2: _whitened_covariances(l2, cov1, cov2))
 
 
 def renyi_mvn_mvn_tril(mu1, scale_tril1, mu2, scale_tril2, alpha, *, validate=True):
@@ -1087,13 +1127,41 @@ def renyi_mvn_mvn_tril(mu1, scale_tril1, mu2, scale_tril2, alpha, *, validate=Tr
     l1, l2 = _factor(scale_tril1, "scale_tril1", validate), _factor(scale_tril2, "scale_tril2", validate)
     alpha = _order(alpha, validate)
     mu1, mu2, shape = _pair_shapes(mu1, l1, mu2, l2, names, validate, alpha)
-    return _renyi_mvn_mvn_terms(mu1, mu2, l2, _whitened_factors(l1, l2), alpha, shape)
+    cov1, cov2 = (l @ np.swapaxes(l, -1, -2) for l in (l1, l2))
+    return _renyi_mvn_mvn_value(mu1, cov1, mu2, cov2, l1, l2, alpha, shape,
+                          lambda l1, l2, cov1, cov2: _whitened_factors(l1, l2))
 
 
-def _renyi_mvn_mvn_terms(mu1, mu2, l2, w, alpha, shape):
-    alpha = np.broadcast_to(alpha, shape)
+def _renyi_mvn_mvn_value(mu1, cov1, mu2, cov2, l1, l2, alpha, shape, whiten):
+    """The far pairs by the closed form's Cholesky factors, the others by W's eigenvalues."""
+    d = cov1.shape[-1]
+    mu1, mu2 = (np.broadcast_to(m, shape + (d,)).reshape(-1, d) for m in (mu1, mu2))  # one batch axis
+    cov1, cov2, l1, l2 = (np.broadcast_to(m, shape + (d, d)).reshape(-1, d, d) for m in (cov1, cov2, l1, l2))
+    alpha = np.broadcast_to(alpha, shape).reshape(-1)
+    out = np.empty(alpha.shape)
+    far = _far_pairs(cov1, cov2, l1, l2) & (alpha >= 0.05) & (np.abs(1.0 - alpha) >= 0.05)
+    if np.any(far):
+        out[far], taken = _renyi_mvn_mvn_far(mu1[far], cov1[far], mu2[far], cov2[far], l1[far], l2[far], alpha[far])
+        far[far] = taken
+    near = ~far
+    if np.any(near):
+        out[near] = _renyi_mvn_mvn_near(mu1[near], mu2[near], l2[near], whiten(l1[near], l2[near], cov1[near], cov2[near]),
+                                  alpha[near])
+    return _result(out.reshape(shape))
+
+
+def _renyi_mvn_mvn_far(mu1, cov1, mu2, cov2, l1, l2, alpha):
+    """(values, taken): not taken where Σ_α does not factorise for α < 1 (round-off only)."""
+    mahalanobis, log_ratio_c, log_ratio_1, factorised = _combined_terms(mu1, cov1, mu2, cov2, l1, l2, 1.0 - alpha, alpha)
+    with np.errstate(all="ignore"):
+        scale_terms = (log_ratio_c - (1.0 - alpha) * log_ratio_1) / (2.0 * (1.0 - alpha))
+        value = np.where(factorised, (1/2)*alpha*mahalanobis + scale_terms, np.inf)  # α > 1 and Σ_α not positive definite: the integral diverges
+    return value, factorised | (alpha > 1)
+
+
+def _renyi_mvn_mvn_near(mu1, mu2, l2, w, alpha):
     epsilon = 1.0 - alpha
-    lam, mahalanobis, finite = _whitened_terms(mu1, mu2, l2, w, epsilon, shape)
+    lam, mahalanobis, finite = _whitened_terms(mu1, mu2, l2, w, epsilon, alpha.shape)
     a, e = alpha[..., None], epsilon[..., None]
     with np.errstate(all="ignore"):  # every branch is computed everywhere, one is kept
         kl_part = -0.5 * _fresh(_log1pmx, 6, lam)
@@ -1106,7 +1174,7 @@ def _renyi_mvn_mvn_terms(mu1, mu2, l2, w, alpha, shape):
         terms = np.select([a == 1, a > 1], [kl_part, above], kappa / (2 * e))
         scale_terms = np.sum(terms, axis=-1)
         value = (1/2)*alpha*mahalanobis + scale_terms
-    return _result(np.where(finite, value, np.inf))
+    return np.where(finite, value, np.inf)
 
 
 def bhattacharyya_mvn_mvn(mu1, cov1, mu2, cov2, *, validate=True):
@@ -1120,13 +1188,16 @@ def bhattacharyya_mvn_mvn(mu1, cov1, mu2, cov2, *, validate=True):
     ρᵢ = λᵢ/(1 + √(1 + λᵢ)): nonnegative terms, zero exactly at q = p.  ``mu`` has shape (..., d)
     and ``cov`` (..., d, d), batched over the leading axes; only the lower triangles are read; a
     covariance that is not symmetric (to round-off) positive definite raises ``ValueError``.
+    Far from p (some |cov1ᵢⱼ − cov2ᵢⱼ| > √(cov2ᵢᵢcov2ⱼⱼ)/2, so W has an eigenvalue beyond ½) the two
+    terms come from the closed form instead: ‖Lₘ⁻¹(μ₁ − μ₂)‖² with Lₘ = chol((cov1 + cov2)/2) and
+    log-determinant ratios from Cholesky diagonals, which cancel there by a bounded factor only.
     """
     names = ("mu1", "cov1", "mu2", "cov2")
     cov1, cov2 = _covariance(cov1, "cov1", validate), _covariance(cov2, "cov2", validate)
     mu1, mu2, shape = _pair_shapes(mu1, cov1, mu2, cov2, names, validate)
-    _cholesky(cov1, "cov1")  # refused, named, if not positive definite
-    l2 = _cholesky(cov2, "cov2")
-    return _bhattacharyya_mvn_mvn_terms(mu1, mu2, l2, _whitened_covariances(l2, cov1, cov2), shape)
+    l1, l2 = _cholesky(cov1, "cov1"), _cholesky(cov2, "cov2")
+    return _bhattacharyya_mvn_mvn_value(mu1, cov1, mu2, cov2, l1, l2, shape,
+                          lambda l1, l2, cov1, cov2: _whitened_covariances(l2, cov1, cov2))
 
 
 def bhattacharyya_mvn_mvn_tril(mu1, scale_tril1, mu2, scale_tril2, *, validate=True):
@@ -1136,14 +1207,33 @@ def bhattacharyya_mvn_mvn_tril(mu1, scale_tril1, mu2, scale_tril2, *, validate=T
     names = ("mu1", "scale_tril1", "mu2", "scale_tril2")
     l1, l2 = _factor(scale_tril1, "scale_tril1", validate), _factor(scale_tril2, "scale_tril2", validate)
     mu1, mu2, shape = _pair_shapes(mu1, l1, mu2, l2, names, validate)
-    return _bhattacharyya_mvn_mvn_terms(mu1, mu2, l2, _whitened_factors(l1, l2), shape)
+    cov1, cov2 = (l @ np.swapaxes(l, -1, -2) for l in (l1, l2))
+    return _bhattacharyya_mvn_mvn_value(mu1, cov1, mu2, cov2, l1, l2, shape,
+                          lambda l1, l2, cov1, cov2: _whitened_factors(l1, l2))
 
 
-def _bhattacharyya_mvn_mvn_terms(mu1, mu2, l2, w, shape):
-    lam, mahalanobis, _ = _whitened_terms(mu1, mu2, l2, w, np.full(shape, 0.5), shape)
-    root = np.sqrt(1.0 + lam)
-    scale_terms = np.sum(0.5 * np.log1p((lam / (1.0 + root)) ** 2 / (2.0 * root)), axis=-1)
-    return _result((1/8)*mahalanobis + scale_terms)
+def _bhattacharyya_mvn_mvn_value(mu1, cov1, mu2, cov2, l1, l2, shape, whiten):
+    """The far pairs by the closed form's Cholesky factors, the others by W's eigenvalues."""
+    d = cov1.shape[-1]
+    mu1, mu2 = (np.broadcast_to(m, shape + (d,)).reshape(-1, d) for m in (mu1, mu2))  # one batch axis
+    cov1, cov2, l1, l2 = (np.broadcast_to(m, shape + (d, d)).reshape(-1, d, d) for m in (cov1, cov2, l1, l2))
+    out = np.empty(mu1.shape[:1])
+    far = _far_pairs(cov1, cov2, l1, l2)
+    if np.any(far):
+        half = np.full(np.count_nonzero(far), 0.5)
+        mahalanobis, log_ratio_c, log_ratio_1, _ = _combined_terms(
+            mu1[far], cov1[far], mu2[far], cov2[far], l1[far], l2[far], half, half)  # (Σ₁ + Σ₂)/2 ≻ 0 always
+        scale_terms = 0.5 * log_ratio_c - 0.25 * log_ratio_1
+        out[far] = (1/8)*mahalanobis + scale_terms
+    near = ~far
+    if np.any(near):
+        lam, mahalanobis, _ = _whitened_terms(mu1[near], mu2[near], l2[near],
+                                              whiten(l1[near], l2[near], cov1[near], cov2[near]),
+                                              np.full(np.count_nonzero(near), 0.5), (np.count_nonzero(near),))
+        root = np.sqrt(1.0 + lam)
+        scale_terms = np.sum(0.5 * np.log1p((lam / (1.0 + root)) ** 2 / (2.0 * root)), axis=-1)
+        out[near] = (1/8)*mahalanobis + scale_terms
+    return _result(out.reshape(shape))
 
 
 def hellinger_squared_mvn_mvn(mu1, cov1, mu2, cov2, *, validate=True):
@@ -1158,13 +1248,16 @@ def hellinger_squared_mvn_mvn(mu1, cov1, mu2, cov2, *, validate=True):
     where D_B is small, and is zero exactly at q = p.  ``mu`` has shape (..., d)
     and ``cov`` (..., d, d), batched over the leading axes; only the lower triangles are read; a
     covariance that is not symmetric (to round-off) positive definite raises ``ValueError``.
+    Far from p (some |cov1ᵢⱼ − cov2ᵢⱼ| > √(cov2ᵢᵢcov2ⱼⱼ)/2, so W has an eigenvalue beyond ½) the two
+    terms come from the closed form instead: ‖Lₘ⁻¹(μ₁ − μ₂)‖² with Lₘ = chol((cov1 + cov2)/2) and
+    log-determinant ratios from Cholesky diagonals, which cancel there by a bounded factor only.
     """
     names = ("mu1", "cov1", "mu2", "cov2")
     cov1, cov2 = _covariance(cov1, "cov1", validate), _covariance(cov2, "cov2", validate)
     mu1, mu2, shape = _pair_shapes(mu1, cov1, mu2, cov2, names, validate)
-    _cholesky(cov1, "cov1")  # refused, named, if not positive definite
-    l2 = _cholesky(cov2, "cov2")
-    return _hellinger_squared_mvn_mvn_terms(mu1, mu2, l2, _whitened_covariances(l2, cov1, cov2), shape)
+    l1, l2 = _cholesky(cov1, "cov1"), _cholesky(cov2, "cov2")
+    return _hellinger_squared_mvn_mvn_value(mu1, cov1, mu2, cov2, l1, l2, shape,
+                          lambda l1, l2, cov1, cov2: _whitened_covariances(l2, cov1, cov2))
 
 
 def hellinger_squared_mvn_mvn_tril(mu1, scale_tril1, mu2, scale_tril2, *, validate=True):
@@ -1174,14 +1267,33 @@ def hellinger_squared_mvn_mvn_tril(mu1, scale_tril1, mu2, scale_tril2, *, valida
     names = ("mu1", "scale_tril1", "mu2", "scale_tril2")
     l1, l2 = _factor(scale_tril1, "scale_tril1", validate), _factor(scale_tril2, "scale_tril2", validate)
     mu1, mu2, shape = _pair_shapes(mu1, l1, mu2, l2, names, validate)
-    return _hellinger_squared_mvn_mvn_terms(mu1, mu2, l2, _whitened_factors(l1, l2), shape)
+    cov1, cov2 = (l @ np.swapaxes(l, -1, -2) for l in (l1, l2))
+    return _hellinger_squared_mvn_mvn_value(mu1, cov1, mu2, cov2, l1, l2, shape,
+                          lambda l1, l2, cov1, cov2: _whitened_factors(l1, l2))
 
 
-def _hellinger_squared_mvn_mvn_terms(mu1, mu2, l2, w, shape):
-    lam, mahalanobis, _ = _whitened_terms(mu1, mu2, l2, w, np.full(shape, 0.5), shape)
-    root = np.sqrt(1.0 + lam)
-    scale_terms = np.sum(0.5 * np.log1p((lam / (1.0 + root)) ** 2 / (2.0 * root)), axis=-1)
-    return _result(-np.expm1(-1/8*mahalanobis - scale_terms))
+def _hellinger_squared_mvn_mvn_value(mu1, cov1, mu2, cov2, l1, l2, shape, whiten):
+    """The far pairs by the closed form's Cholesky factors, the others by W's eigenvalues."""
+    d = cov1.shape[-1]
+    mu1, mu2 = (np.broadcast_to(m, shape + (d,)).reshape(-1, d) for m in (mu1, mu2))  # one batch axis
+    cov1, cov2, l1, l2 = (np.broadcast_to(m, shape + (d, d)).reshape(-1, d, d) for m in (cov1, cov2, l1, l2))
+    out = np.empty(mu1.shape[:1])
+    far = _far_pairs(cov1, cov2, l1, l2)
+    if np.any(far):
+        half = np.full(np.count_nonzero(far), 0.5)
+        mahalanobis, log_ratio_c, log_ratio_1, _ = _combined_terms(
+            mu1[far], cov1[far], mu2[far], cov2[far], l1[far], l2[far], half, half)  # (Σ₁ + Σ₂)/2 ≻ 0 always
+        scale_terms = 0.5 * log_ratio_c - 0.25 * log_ratio_1
+        out[far] = -np.expm1(-1/8*mahalanobis - scale_terms)
+    near = ~far
+    if np.any(near):
+        lam, mahalanobis, _ = _whitened_terms(mu1[near], mu2[near], l2[near],
+                                              whiten(l1[near], l2[near], cov1[near], cov2[near]),
+                                              np.full(np.count_nonzero(near), 0.5), (np.count_nonzero(near),))
+        root = np.sqrt(1.0 + lam)
+        scale_terms = np.sum(0.5 * np.log1p((lam / (1.0 + root)) ** 2 / (2.0 * root)), axis=-1)
+        out[near] = -np.expm1(-1/8*mahalanobis - scale_terms)
+    return _result(out.reshape(shape))
 
 
 def renyi_entropy_mvn(cov, alpha, *, validate=True):

@@ -298,3 +298,22 @@ def test_batches_and_alpha_broadcast(np_kernels):
     assert np_kernels.renyi_entropy_mvn(s1, alpha).shape == (4,)
     with pytest.raises(ValueError, match="broadcast"):
         np_kernels.renyi_mvn_mvn(mu1, s1, mu2, s2, np.ones(3))
+
+
+@pytest.mark.parametrize("alpha", [0.0499999, 0.05, 0.95, 0.9500001, 1.0499999, 1.05])
+def test_both_routes_against_mpmath_at_the_switch(np_kernels, c_lib, alpha):
+    """Far from p (Σ₁ = 3Σ₂ + …) the terms come from Cholesky log-determinants for 0.05 ≤ α,
+    |1 − α| ≥ 0.05 and from W's eigenvalues otherwise: both sides of each switch against mpmath."""
+    mu1, _, mu2, s2 = pair(4, 9995)
+    l2 = np.linalg.cholesky(s2)
+    s1 = covariance(np.sqrt(3.0) * l2 + 0.1 * np.tril(np.ones((4, 4))))
+    want = mp_renyi(mu1, s1, mu2, s2, alpha)
+    assert math.isfinite(want) or alpha > 1
+    assert _close(np_kernels.renyi_mvn_mvn(mu1, s1, mu2, s2, alpha), want, 1e-12)
+    status, value = c_call(c_lib, "renyi_mvn_mvn", 4, mu1, s1, mu2, s2, alpha)
+    assert status == 0 and _close(value, want, 1e-12)
+    l1 = np.linalg.cholesky(s1)
+    tril_want = mp_renyi(mu1, covariance(l1), mu2, covariance(l2), alpha)
+    assert _close(np_kernels.renyi_mvn_mvn_tril(mu1, l1, mu2, l2, alpha), tril_want, 1e-12)
+    status, value = c_call(c_lib, "renyi_mvn_mvn_tril", 4, mu1, l1, mu2, l2, alpha)
+    assert status == 0 and _close(value, tril_want, 1e-12)

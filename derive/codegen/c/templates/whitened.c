@@ -98,3 +98,93 @@ static void ${internal}positive_factors(size_t d, const double *l1, const double
         }
     }
 }
+
+/* 1 if q may be near p: |cov1_ij - cov2_ij| <= sqrt(cov2_ii cov2_jj)/2 for every i >= j, and
+ * 1/2 <= (l1_ii/l2_ii)^2 <= 3/2 for every i.  Failing either implies ||W||_2 > 1/2 (the first as
+ * |(l2 W l2^T)_ij| <= ||W||_2 sqrt(cov2_ii cov2_jj); the second as l1_ii/l2_ii is a diagonal entry
+ * of the triangular l2^-1 l1, which lies between its extreme singular values), so far pairs have
+ * an eigenvalue of W beyond 1/2 and a divergence that the closed form's log-determinants give
+ * without cancelling by more than a bounded factor; the others take W's eigenvalues. */
+static int ${internal}near_pair(size_t d, const double *cov1, const double *cov2, const double *l1, const double *l2)
+{
+    size_t i, j;
+    for (i = 0; i < d; ++i) {
+        const double ratio = l1[i*d + i]/l2[i*d + i];
+        if (!(ratio*ratio >= 0.5 && ratio*ratio <= 1.5)) {
+            return 0;
+        }
+    }
+    for (i = 0; i < d; ++i) {
+        for (j = 0; j <= i; ++j) {
+            if (!(fabs(cov1[i*d + j] - cov2[i*d + j]) <= 0.5*sqrt(cov2[i*d + i]*cov2[j*d + j]))) {
+                return 0;
+            }
+        }
+    }
+    return 1;
+}
+
+/* The closed form's terms far from p, from Cholesky factors: lc = chol(w2 cov2 + w1 cov1) (the
+ * combined covariance; lower triangles read), *mahalanobis = ||lc^-1 (mu1 - mu2)||^2,
+ * *log_ratio_c = 2 sum_i log(lc_ii/l2_ii) = log det(combined)/det(cov2), *log_ratio_1 =
+ * 2 sum_i log(l1_ii/l2_ii): ratios, so the covariances' scale cancels exactly.  lc: d x d, x: d
+ * doubles.  Returns 1 if the combined covariance is not positive definite. */
+static int ${internal}combined_terms(size_t d, const double *mu1, const double *cov1, const double *mu2,
+                                     const double *cov2, const double *l1, const double *l2, double w1, double w2,
+                                     double *lc, double *x, double *mahalanobis, double *log_ratio_c,
+                                     double *log_ratio_1)
+{
+    double sum = 0.0, ratio_c = 0.0, ratio_1 = 0.0;
+    size_t i, k;
+    for (i = 0; i < d; ++i) {  /* the combined covariance, both triangles (the symmetry test reads both) */
+        for (k = 0; k <= i; ++k) {
+            lc[i*d + k] = lc[k*d + i] = w2*cov2[i*d + k] + w1*cov1[i*d + k];
+        }
+    }
+    for (i = 0; i < d; ++i) {  /* lc in place: each entry is read before it is overwritten */
+        for (k = 0; k <= i; ++k) {
+            double s = lc[i*d + k];
+            size_t m;
+            for (m = 0; m < k; ++m) {
+                s -= lc[i*d + m]*lc[k*d + m];
+            }
+            if (i == k) {
+                if (!(s > 0.0) || !isfinite(s)) {
+                    return 1;
+                }
+                lc[i*d + i] = sqrt(s);
+            } else {
+                lc[i*d + k] = s/lc[k*d + k];
+            }
+        }
+    }
+    for (i = 0; i < d; ++i) {
+        double s = mu1[i] - mu2[i];
+        for (k = 0; k < i; ++k) {
+            s -= lc[i*d + k]*x[k];
+        }
+        x[i] = s/lc[i*d + i];
+        sum += x[i]*x[i];
+        ratio_c += log(lc[i*d + i]/l2[i*d + i]);
+        ratio_1 += log(l1[i*d + i]/l2[i*d + i]);
+    }
+    *mahalanobis = sum;
+    *log_ratio_c = 2.0*ratio_c;
+    *log_ratio_1 = 2.0*ratio_1;
+    return 0;
+}
+
+/* cov = l l^T (d x d, both triangles) from a factor's lower triangle (positive diagonal). */
+static void ${internal}covariance_of(size_t d, const double *l, double *cov)
+{
+    size_t i, k, m;
+    for (i = 0; i < d; ++i) {
+        for (k = 0; k <= i; ++k) {
+            double s = 0.0;
+            for (m = 0; m <= k; ++m) {
+                s += l[i*d + m]*l[k*d + m];
+            }
+            cov[i*d + k] = cov[k*d + i] = s;
+        }
+    }
+}

@@ -58,3 +58,38 @@ def _whitened_terms(mu1, mu2, l2, w, weight, shape):
         finite = np.all(scaled > 0, axis=-1)
         mahalanobis = np.where(finite, np.sum(rotated**2 / np.where(scaled > 0, scaled, 1.0), axis=-1), np.inf)
     return values, mahalanobis, finite
+
+
+def _far_pairs(cov1, cov2, l1, l2):
+    """Pairs where some |Σ₁ᵢⱼ − Σ₂ᵢⱼ| > √(Σ₂ᵢᵢΣ₂ⱼⱼ)/2 or some (L₁ᵢᵢ/L₂ᵢᵢ)² lies outside [½, 3/2]: either
+    implies ‖W‖₂ > ½ (|(L₂WL₂ᵀ)ᵢⱼ| ≤ ‖W‖₂√(Σ₂ᵢᵢΣ₂ⱼⱼ); L₁ᵢᵢ/L₂ᵢᵢ is a diagonal entry of the triangular
+    L₂⁻¹L₁, between its extreme singular values), an eigenvalue of W lies beyond ½, and the closed
+    form's log-determinants cancel by a bounded factor only; the others take W's eigenvalues."""
+    scale = np.sqrt(np.diagonal(cov2, axis1=-2, axis2=-1))
+    with np.errstate(invalid="ignore", over="ignore"):
+        small = np.abs(np.tril(cov1 - cov2)) <= 0.5 * scale[..., :, None] * scale[..., None, :]
+        ratio = (np.diagonal(l1, axis1=-2, axis2=-1) / np.diagonal(l2, axis1=-2, axis2=-1)) ** 2
+    close = np.all((ratio >= 0.5) & (ratio <= 1.5), axis=-1)
+    return ~(close & np.all(small | np.triu(np.ones(cov1.shape[-2:], dtype=bool), 1), axis=(-2, -1)))
+
+
+def _combined_terms(mu1, cov1, mu2, cov2, l1, l2, weight1, weight2):
+    """(mahalanobis, log_ratio_c, log_ratio_1, factorised) from Cholesky factors, far from p:
+    L_c = chol(weight2·Σ₂ + weight1·Σ₁), mahalanobis = ‖L_c⁻¹(μ₁ − μ₂)‖², log_ratio_c =
+    2 Σᵢ log(L_cᵢᵢ/L₂ᵢᵢ), log_ratio_1 = 2 Σᵢ log(L₁ᵢᵢ/L₂ᵢᵢ) (ratios: the scale cancels exactly);
+    ``factorised`` is False where the combined covariance is not positive definite."""
+    combined = _symmetric_from_lower(weight2[..., None, None] * cov2 + weight1[..., None, None] * cov1)
+    try:
+        lc, factorised = np.linalg.cholesky(combined), np.ones(combined.shape[:-2], dtype=bool)
+    except np.linalg.LinAlgError:  # some pairs are not positive definite: those one by one
+        lc, factorised = np.empty(combined.shape), np.ones(combined.shape[:-2], dtype=bool)
+        for index in np.ndindex(combined.shape[:-2]):
+            try:
+                lc[index] = np.linalg.cholesky(combined[index])
+            except np.linalg.LinAlgError:
+                lc[index], factorised[index] = np.eye(combined.shape[-1]), False
+    gap = _solve_lower(lc, (mu1 - mu2)[..., None])[..., 0]
+    diagonal = [np.diagonal(m, axis1=-2, axis2=-1) for m in (lc, l1, l2)]
+    return (np.sum(gap**2, axis=-1), 2 * np.sum(np.log(diagonal[0] / diagonal[2]), axis=-1),
+            2 * np.sum(np.log(diagonal[1] / diagonal[2]), axis=-1), factorised)
+
