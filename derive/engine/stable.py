@@ -64,5 +64,15 @@ def scaled_gap(q_location: sp.Expr, p_location: sp.Expr, p_scale: sp.Expr) -> sp
     σ_p = 1e308: d = 2).  Only there, d = μ_q/σ_p − μ_p/σ_p: two quotients of opposite signs, so
     a sum of magnitudes that neither cancels nor gives ∞ − ∞, and a quotient overflows only
     where d does.  Elsewhere x/σ_p, one rounding fewer."""
-    return sp.Piecewise((q_location / p_scale - p_location / p_scale, (x > LARGEST) | (x < -LARGEST)),
-                        (x / p_scale, True))
+    return sp.Piecewise((q_location / p_scale - p_location / p_scale, overflowed(x)), (x / p_scale, True))
+
+
+def overflowed(value: sp.Expr) -> sp.Boolean:
+    """Whether ``value``, a difference of finite doubles, overflowed: it is beyond the largest double."""
+    return (value > LARGEST) | (value < -LARGEST)
+
+
+def is_overflow_test(condition: sp.Basic) -> bool:
+    """Whether a Piecewise condition is ``overflowed``'s: a branch taken only where a value overflowed,
+    which the vectorised C loops leave to the exact function (see the C printer)."""
+    return any(abs(float(f)) == float(LARGEST) for f in condition.atoms(sp.Float))

@@ -407,7 +407,7 @@ static inline double derive_kl_normal_normal_value(const double mu1, const doubl
 static inline double derive_kl_normal_normal_fast_value(const double mu1, const double sigma1, const double mu2, const double sigma2)
 {
     const double x = mu1 - mu2;
-    const double d = (x > 1.7976931348623157e+308 || x < -1.7976931348623157e+308 ? mu1/sigma2 - mu2/sigma2 : x/sigma2);
+    const double d = (x > 1.7976931348623157e+308 || x < -1.7976931348623157e+308 ? NAN : x/sigma2);
     return (0.5*d)*d + derive_scale_term_fast(sigma1, sigma2);
 }
 

@@ -180,7 +180,7 @@ def _printer(fast: bool = False) -> KernelC99Printer:
                for f in SPECIAL_FUNCTIONS}
     bits = {BinaryExponent.__name__: INTERNAL + "exponent", Significand.__name__: INTERNAL + "significand",
             RoundToInteger.__name__: INTERNAL + "round_to_integer", PowerOfTwo.__name__: INTERNAL + "power_of_two"}
-    return KernelC99Printer({"user_functions": helpers | bits})
+    return KernelC99Printer({"user_functions": helpers | bits}, overflow_nan=fast)
 
 
 def render(kernels: list[Kernel], prefix: str = "derive_") -> dict[str, str]:
