@@ -288,7 +288,7 @@ class HalfExpm1mx(Expm1mx):
     far = sp.Piecewise((_HALF_E * expm1(_x - 1) + (_HALF_E_LESS_ONE - _x / 2), _x > 709),
                        (sp.Mul(sp.Rational(1, 2), expm1(_x) - _x, evaluate=False), True))  # one halving, last
     near = _x**2 * horner(EXPM1_TAIL, _x) / 2
-    fast = sp.Piecewise(*((value / 2, condition) for value, condition in Expm1mx.fast.args))
+    fast = sp.Mul(sp.Rational(1, 2), Expm1mx.fast, evaluate=False)  # one halving of the selected value
 
     @classmethod
     def definition(cls, x: sp.Expr) -> sp.Expr:

@@ -123,7 +123,7 @@ static inline double derive_half_expm1mx_fast(const double x)
     const double two_k = derive_power_of_two(k);
     const double two_k_less_one = two_k - 1;
     const double rest = two_k_less_one - x;
-    return (fabs(x) < 1.0/2.0 ? (1.0/2.0)*tail : (x > -708 && x < 700 ? (1.0/2.0)*rest + (1.0/2.0)*two_k*(f + tail) : NAN));
+    return (1.0/2.0)*(fabs(x) < 1.0/2.0 ? tail : (x > -708 && x < 700 ? rest + two_k*(f + tail) : NAN));
 }
 
 /* log1pmx(x) = log(1 + x) - x
