@@ -127,9 +127,11 @@ def _split_into_cross_entropy_and_entropy(builder: DerivationBuilder) -> None:
 
 def _stable_form(builder: DerivationBuilder, q: Normal, p: Normal) -> None:
     stable, where = scale_free(builder.current, q, p)
-    builder.to(stable, STABLE_FORM, "in ratios, so nothing overflows; ψ(σ_q, σ_p) = ½(r² − 1) − log r is "
+    gap = ("; d from x = μ₁ − μ₂, or, where x overflows (beyond the largest double), from μ₁/σ₂ − μ₂/σ₂"
+           if where else "")
+    builder.to(stable, STABLE_FORM, ("in ratios, so nothing overflows; ψ(σ_q, σ_p) = ½(r² − 1) − log r is "
                "printed as a helper that does not cancel as σ_q → σ_p" if stable.has(ScaleTerm) else
-               "in ratios d and r, so no σ² can overflow", where=where)
+               "in ratios d and r, so no σ² can overflow") + gap, where=where)
 
 
 # The kernels printed from these derivations, in the order the generated modules list them.

@@ -268,6 +268,33 @@ class Expm1mx(SpecialFunction):
         return sp.exp(x) - 1 - x
 
 
+_HALF_E, _HALF_E_LESS_ONE = sp.Float((sp.E / 2).evalf(36), 36), sp.Float(((sp.E - 1) / 2).evalf(36), 36)
+"""e/2 and (e − 1)/2 as literals: C99 has no M_E (it is POSIX)."""
+
+
+class HalfExpm1mx(Expm1mx):
+    """½ expm1mx(x) = (eˣ − 1 − x)/2, the VAE loss term's half: finite up to x = 710.48, where
+    expm1mx itself overflows from x = 709.78.
+
+    The recipes are expm1mx's, halved (exact), except above x = 709, where the far formula is
+    ½(e·e^(x − 1) − 1 − x) = (e/2) expm1(x − 1) + (e − 1 − x)/2: x − 1 is exact there (x ≥ 512),
+    and the two terms do not cancel.  The fast recipe is NaN there already (x > 700).
+    """
+
+    helper_name = "half_expm1mx"
+    latex_name = r"\tfrac12\operatorname{expm1mx}"
+    latex_definition = r"\tfrac12\left(e^x - 1 - x\right)"
+    summary = "half_expm1mx(x) = (exp(x) - 1 - x)/2"
+    far = sp.Piecewise((_HALF_E * expm1(_x - 1) + (_HALF_E_LESS_ONE - _x / 2), _x > 709),
+                       (sp.Mul(sp.Rational(1, 2), expm1(_x) - _x, evaluate=False), True))  # one halving, last
+    near = _x**2 * horner(EXPM1_TAIL, _x) / 2
+    fast = sp.Mul(sp.Rational(1, 2), Expm1mx.fast, evaluate=False)  # one halving of the selected value
+
+    @classmethod
+    def definition(cls, x: sp.Expr) -> sp.Expr:
+        return (sp.exp(x) - 1 - x) / 2
+
+
 class Log1pmx(SpecialFunction):
     """log1pmx(x) = log(1 + x) − x, which cancels to ≈ −x²/2 near 0.
 
@@ -294,7 +321,7 @@ class Log1pmx(SpecialFunction):
         return sp.log(1 + x) - x
 
 
-SPECIAL_FUNCTIONS: tuple[type[SpecialFunction], ...] = (ScaleTerm, Expm1mx, Log1pmx)
+SPECIAL_FUNCTIONS: tuple[type[SpecialFunction], ...] = (ScaleTerm, Expm1mx, HalfExpm1mx, Log1pmx)
 
 
 def realise_special(expr: sp.Expr) -> sp.Expr:

@@ -17,6 +17,10 @@ Definitions = tuple[tuple[sp.Symbol, sp.Expr], ...]
 
 d = sp.Symbol("d", real=True)
 r = sp.Symbol("r", positive=True)
+x = sp.Symbol("x", real=True)
+"""The location gap μ_q − μ_p, a symbol of its own: d's rare branch tests it."""
+LARGEST = sp.Float(1.7976931348623157e308)
+"""The largest double: beyond it (±∞) a difference of two finite doubles has overflowed."""
 
 
 def _tidy_constants(expr: sp.Expr) -> sp.Expr:
@@ -47,8 +51,28 @@ def scale_free(expr: sp.Expr, q: FamilyBase, p: FamilyBase) -> tuple[sp.Expr, De
     if not rest.has(r):
         e = sp.Add(*sp.Add.make_args(rest), ScaleTerm(q_scale, p_scale), evaluate=False)
     standard = p_location == 0 and p_scale == 1
-    definitions = tuple((symbol, value) for symbol, value in
-                        ((d, (q_location - p_location) / p_scale), (r, q_scale / p_scale)) if e.has(symbol))
     if standard:
-        return _tidy_constants(e.xreplace(dict(definitions))), ()
-    return _tidy_constants(e), definitions
+        return _tidy_constants(e.xreplace({d: q_location, r: q_scale})), ()
+    definitions = ((x, q_location - p_location), (d, scaled_gap(q_location, p_location, p_scale)),
+                   (r, q_scale / p_scale))
+    return _tidy_constants(e), tuple((s, v) for s, v in definitions if e.has(s) or s == x and e.has(d))
+
+
+def scaled_gap(q_location: sp.Expr, p_location: sp.Expr, p_scale: sp.Expr) -> sp.Expr:
+    """d = (μ_q − μ_p)/σ_p in terms of x = μ_q − μ_p, which overflows (to ±∞) for locations of
+    opposite signs near the ends of the double range although d may be small (μ = ±1e308,
+    σ_p = 1e308: d = 2).  Only there, d = μ_q/σ_p − μ_p/σ_p: two quotients of opposite signs, so
+    a sum of magnitudes that neither cancels nor gives ∞ − ∞, and a quotient overflows only
+    where d does.  Elsewhere x/σ_p, one rounding fewer."""
+    return sp.Piecewise((q_location / p_scale - p_location / p_scale, overflowed(x)), (x / p_scale, True))
+
+
+def overflowed(value: sp.Expr) -> sp.Boolean:
+    """Whether ``value``, a difference of finite doubles, overflowed: it is beyond the largest double."""
+    return (value > LARGEST) | (value < -LARGEST)
+
+
+def is_overflow_test(condition: sp.Basic) -> bool:
+    """Whether a Piecewise condition is ``overflowed``'s: a branch taken only where a value overflowed,
+    which the vectorised C loops leave to the exact function (see the C printer)."""
+    return any(abs(float(f)) == float(LARGEST) for f in condition.atoms(sp.Float))

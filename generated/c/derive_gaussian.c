@@ -99,6 +99,33 @@ static inline double derive_expm1mx_fast(const double x)
     return (fabs(x) < 1.0/2.0 ? tail : (x > -708 && x < 700 ? rest + two_k*(f + tail) : NAN));
 }
 
+/* half_expm1mx(x) = (exp(x) - 1 - x)/2
+ * Where |x| < 0.5 it cancels, so a series is used there; elsewhere the formula.
+ * Both are computed and one is selected, so the loops that call it stay branch-free. */
+static inline double derive_half_expm1mx(const double x)
+{
+    const double far = (x > 709 ? -1.0/2.0*x + 1.3591409142295225*expm1(x - 1) + 0.8591409142295227 : (1.0/2.0)*(-x + expm1(x)));
+    const double near = (1.0/2.0)*(x*x)*(x*(x*(x*(x*(x*(x*(x*(x*(x*(x*(1.6116496514371548e-10*x + 2.0962955815976076e-09) + 2.505194670972162e-08) + 2.7557076636642725e-07) + 2.755731943362024e-06) + 2.4801587616145414e-05) + 0.00019841269841146993) + 0.001388888888870455) + 0.00833333333333336) + 0.04166666666666706) + 0.16666666666666666) + 0.5);
+    return fabs(x) < 0.5 ? near : far;
+}
+
+/* derive_half_expm1mx, branch-free: every element takes the same instructions and no libm call, so
+ * loops over arrays vectorize without a vector math library.
+ * NaN where 2^k leaves the normal range (x < -708 or x > 700); the loops recompute those
+ * elements with derive_half_expm1mx. */
+static inline double derive_half_expm1mx_fast(const double x)
+{
+    const double k = (fabs(x) < 1.0/2.0 ? 0 : derive_round_to_integer(1.4426950408889634*x));
+    const double reduced = -0.6931471803691238*k + x;
+    const double f = -1.9082149292705877e-10*k + reduced;
+    const double f2 = (f*f);
+    const double tail = f2*(f*(f*(f*(f*(f*(f*(f*(f*(f*(f*(1.6116496514371548e-10*f + 2.0962955815976076e-09) + 2.505194670972162e-08) + 2.7557076636642725e-07) + 2.755731943362024e-06) + 2.4801587616145414e-05) + 0.00019841269841146993) + 0.001388888888870455) + 0.00833333333333336) + 0.04166666666666706) + 0.16666666666666666) + 0.5);
+    const double two_k = derive_power_of_two(k);
+    const double two_k_less_one = two_k - 1;
+    const double rest = two_k_less_one - x;
+    return (1.0/2.0)*(fabs(x) < 1.0/2.0 ? tail : (x > -708 && x < 700 ? rest + two_k*(f + tail) : NAN));
+}
+
 /* log1pmx(x) = log(1 + x) - x
  * Where |x/(x + 2)| < 0.3 it cancels, so a series is used there; elsewhere the formula.
  * Both are computed and one is selected, so the loops that call it stay branch-free. */
@@ -789,10 +816,11 @@ void derive_entropy_normal_n(size_t n, const double *sigma, double *out)
 
 /* Cross-entropy H(q, p) = -E_q[log p] for q = N(mu1, sigma1^2), p = N(mu2, sigma2^2).
  * Formula: log(2*pi*sigma_2**2)/2 + (sigma_1**2 + (mu_1 - mu_2)**2)/(2*sigma_2**2)
- * Derivation: cross-entropy-normal-normal (11 operations as printed, checked step by step). */
+ * Derivation: cross-entropy-normal-normal (16 operations as printed, checked step by step). */
 static inline double derive_cross_entropy_normal_normal_value(const double mu1, const double sigma1, const double mu2, const double sigma2)
 {
-    const double d = (mu1 - mu2)/sigma2;
+    const double x = mu1 - mu2;
+    const double d = (x > 1.7976931348623157e+308 || x < -1.7976931348623157e+308 ? mu1/sigma2 - mu2/sigma2 : x/sigma2);
     const double r = sigma1/sigma2;
     return (0.5*d)*d + (0.5*r)*r + log(sigma2) + 0.9189385332046728;
 }
@@ -814,18 +842,20 @@ void derive_cross_entropy_normal_normal_n(size_t n, const double *mu1, const dou
 
 /* KL divergence KL(q || p) for q = N(mu1, sigma1^2), p = N(mu2, sigma2^2).
  * Formula: log(sigma_2/sigma_1) - 1/2 + (sigma_1**2 + (mu_1 - mu_2)**2)/(2*sigma_2**2)
- * Derivation: kl-normal-normal (6 operations as printed, checked step by step).
+ * Derivation: kl-normal-normal (11 operations as printed, checked step by step).
  * derive_kl_normal_normal_fast_value is the same with the branch-free helpers, NaN where they are not exact:
  * the loop vectorizes with it and recomputes those (rare) elements by derive_kl_normal_normal_value. */
 static inline double derive_kl_normal_normal_value(const double mu1, const double sigma1, const double mu2, const double sigma2)
 {
-    const double d = (mu1 - mu2)/sigma2;
+    const double x = mu1 - mu2;
+    const double d = (x > 1.7976931348623157e+308 || x < -1.7976931348623157e+308 ? mu1/sigma2 - mu2/sigma2 : x/sigma2);
     return (0.5*d)*d + derive_scale_term(sigma1, sigma2);
 }
 
 static inline double derive_kl_normal_normal_fast_value(const double mu1, const double sigma1, const double mu2, const double sigma2)
 {
-    const double d = (mu1 - mu2)/sigma2;
+    const double x = mu1 - mu2;
+    const double d = (x > 1.7976931348623157e+308 || x < -1.7976931348623157e+308 ? NAN : x/sigma2);
     return (0.5*d)*d + derive_scale_term_fast(sigma1, sigma2);
 }
 
@@ -922,12 +952,12 @@ void derive_kl_normal_std_normal_n(size_t n, const double *mu, const double *sig
  * that call libm and Neumaier's compensation. */
 static inline double derive_kl_diag_std_normal_logvar_term(const double mu, const double logvar)
 {
-    return (1.0/2.0)*((mu*mu) + derive_expm1mx(logvar));
+    return (0.5*mu)*mu + derive_half_expm1mx(logvar);
 }
 
 static inline double derive_kl_diag_std_normal_logvar_fast_term(const double mu, const double logvar)
 {
-    return (1.0/2.0)*((mu*mu) + derive_expm1mx_fast(logvar));
+    return (0.5*mu)*mu + derive_half_expm1mx_fast(logvar);
 }
 
 static double derive_kl_diag_std_normal_logvar_exact(size_t d, const double *mu, const double *logvar)
@@ -1128,7 +1158,7 @@ int derive_entropy_mvn(size_t d, const double *cov, double *out)
 static void derive_kl_mvn_mvn_terms(size_t d, const double *mu1, const double *l1, const double *mu2, const double *l2,
                           const double *diff, double *x, double *out)
 {
-    double off_diagonal = 0.0, mahalanobis = 0.0, scale_terms = 0.0;
+    double off_diagonal = 0.0, mahalanobis = 0.0, scale_terms = 0.0, half = 1.0;
     size_t i, j;
     for (j = 0; j < d; ++j) {  /* column j of l2^-1 diff: diff's column from row j down, zero above */
         derive_solve_lower(d - j, l2 + j*d + j, d, diff + j*d + j, d, x);
@@ -1137,14 +1167,20 @@ static void derive_kl_mvn_mvn_terms(size_t d, const double *mu1, const double *l
         }
         scale_terms += derive_scale_term(l1[j*d + j], l2[j*d + j]);
     }
-    for (i = 0; i < d; ++i) {  /* l2^-1 (mu2 - mu1) by forward substitution */
-        double sum = mu2[i] - mu1[i];
+    for (i = 0; i < d; ++i) {  /* a gap mu2 - mu1 that overflows (means of opposite signs near the */
+        if (!isfinite(mu2[i] - mu1[i])) {  /* ends of the range): the halves, exact there, and 4x */
+            half = 0.5;
+        }
+    }
+    for (i = 0; i < d; ++i) {  /* l2^-1 (mu2 - mu1) by forward substitution (times 1, exactly, or 1/2) */
+        double sum = mu2[i]*half - mu1[i]*half;
         for (j = 0; j < i; ++j) {
             sum -= l2[i*d + j]*x[j];
         }
         x[i] = sum/l2[i*d + i];
         mahalanobis += x[i]*x[i];
     }
+    mahalanobis /= half*half;
     *out = (1.0/2.0)*mahalanobis + (1.0/2.0)*off_diagonal + scale_terms;
 }
 

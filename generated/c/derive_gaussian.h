@@ -7,11 +7,22 @@
  * Recommended flags: -O3 -march=native -fno-math-errno -fno-trapping-math -ffp-contract=off
  * The kernels are correct with any standard-conforming flags, -O0 included; the source
  * refuses -ffast-math and its parts, which would drop its NaN tests and reorder its sums.
- * -ffp-contract=off keeps each scalar function and its batched form equal to the last bit
- * (GNU C's default would fuse a*b + c into FMAs differently in the two).
- * The loops of derive_kl_normal_normal_n, derive_kl_normal_std_normal_n,
- * derive_kl_diag_std_normal_logvar_n, derive_renyi_normal_normal_n call no libm function: with
- * these flags they vectorize on any C library, with or without a vector math library.
+ * Batched against scalar:
+ * With -ffp-contract=off (the default of the ISO modes such as -std=c99; GNU C's default fuses
+ * a*b + c into FMAs on targets that have them, differently in a scalar function and its loop):
+ * the loops of derive_kl_normal_normal_n, derive_kl_normal_std_normal_n,
+ * derive_kl_diag_std_normal_logvar_n call no libm function: they vectorize on any C library,
+ * with or without a vector math library, and give each element the scalar function's bits at
+ * any optimisation level. The loops of derive_entropy_normal_n,
+ * derive_cross_entropy_normal_normal_n, derive_entropy_laplace_n, derive_kl_normal_laplace_n,
+ * derive_bhattacharyya_normal_normal_n, derive_hellinger_squared_normal_normal_n,
+ * derive_renyi_entropy_normal_n, derive_renyi_normal_normal_n call libm: they give the scalar
+ * function's bits where they do not vectorize (-O0).  Vectorized, as with the recommended
+ * flags on x86-64 glibc >= 2.35, they call glibc's vector log and expm1 (libmvec), whose last
+ * bit may differ from the scalar libm's: an element then differs from the scalar function by
+ * what one ulp of that call's result makes (for the entropy and cross-entropy, where log sigma
+ * enters once, at most 1e-15 (1 + |value|)), and is NaN exactly where the scalar function's
+ * is.
  * Invalid parameters (a scale that is not > 0, NaN) give NaN.
  * The _n forms' out may be one of their inputs (the same pointer: each result overwrites the
  * inputs it came from), not a partial overlap of one.  Every pointer must point to the values

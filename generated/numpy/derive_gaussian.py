@@ -286,6 +286,63 @@ def _expm1mx_series(x, value, _n):
     return value
 
 
+def _half_expm1mx(x, out, _b):
+    """half_expm1mx(x) = (exp(x) - 1 - x)/2.
+
+    The formula everywhere; where |x| < 0.5 it cancels, so there the series
+    ``_half_expm1mx_series`` replaces it: on those elements, gathered, or on the whole block where
+    they are most of it (gathering them would cost more).  Writes into ``out``; ``_b`` holds
+    scratch arrays of its shape.
+    """
+    with np.errstate(all="ignore"):  # both branches are computed everywhere
+        np.expm1(x, out=out)
+        np.subtract(out, x, out=out)
+        np.multiply(1/2, out, out=out)
+        if np.fmax.reduce(x, axis=None, initial=-np.inf) > 709:
+            np.copyto(out, -1/2*x + 1.3591409142295225*np.expm1(x - 1) + 0.8591409142295227, where=np.greater(x, 709))
+        near = np.less(np.abs(x, out=_b[0]), 0.5)
+        count = np.count_nonzero(near)
+        if 4 * count > 3 * out.size:
+            value, *_n = _b[1:]
+            np.copyto(out, _half_expm1mx_series(x, value, _n), where=near)
+        elif count:
+            near = np.flatnonzero(near)
+            value, *_n = [b.reshape(-1)[:near.size] for b in _b[1:]]
+            subset = [_gather(a, out.shape, near, n) for a, n in zip((x,), _n[1:])]
+            out.reshape(-1)[near] = _half_expm1mx_series(*subset, value, _n)
+    return out
+
+
+def _half_expm1mx_series(x, value, _n):
+    """The series for |x| < 0.5, into ``value``; ``_n`` holds scratch arrays of its shape."""
+    np.square(x, out=value)
+    np.multiply(1/2, value, out=value)
+    np.multiply(x, 1.6116496514371548e-10, out=_n[0])
+    np.add(_n[0], 2.0962955815976076e-09, out=_n[0])
+    np.multiply(x, _n[0], out=_n[0])
+    np.add(_n[0], 2.505194670972162e-08, out=_n[0])
+    np.multiply(x, _n[0], out=_n[0])
+    np.add(_n[0], 2.7557076636642725e-07, out=_n[0])
+    np.multiply(x, _n[0], out=_n[0])
+    np.add(_n[0], 2.755731943362024e-06, out=_n[0])
+    np.multiply(x, _n[0], out=_n[0])
+    np.add(_n[0], 2.4801587616145414e-05, out=_n[0])
+    np.multiply(x, _n[0], out=_n[0])
+    np.add(_n[0], 0.00019841269841146993, out=_n[0])
+    np.multiply(x, _n[0], out=_n[0])
+    np.add(_n[0], 0.001388888888870455, out=_n[0])
+    np.multiply(x, _n[0], out=_n[0])
+    np.add(_n[0], 0.00833333333333336, out=_n[0])
+    np.multiply(x, _n[0], out=_n[0])
+    np.add(_n[0], 0.04166666666666706, out=_n[0])
+    np.multiply(x, _n[0], out=_n[0])
+    np.add(_n[0], 0.16666666666666666, out=_n[0])
+    np.multiply(x, _n[0], out=_n[0])
+    np.add(_n[0], 0.5, out=_n[0])
+    np.multiply(value, _n[0], out=value)
+    return value
+
+
 def _log1pmx(x, out, _b):
     """log1pmx(x) = log(1 + x) - x.
 
@@ -657,7 +714,7 @@ def cross_entropy_normal_normal(mu1, sigma1, mu2, sigma2, *, validate=True):
 
     .. math:: \frac{\log{\left(2 \pi \sigma_{2}^{2} \right)}}{2} + \frac{\sigma_{1}^{2} + \left(\mu_{1} - \mu_{2}\right)^{2}}{2 \sigma_{2}^{2}}
 
-    Printed from the derivation ``cross-entropy-normal-normal`` (11 operations).
+    Printed from the derivation ``cross-entropy-normal-normal`` (16 operations).
     """
     params = _arrays(validate, mu1=mu1, sigma1=sigma1, mu2=mu2, sigma2=sigma2)
     return _blocked(_cross_entropy_normal_normal_values, 3, params, ("sigma1", "sigma2"), validate)
@@ -665,10 +722,13 @@ def cross_entropy_normal_normal(mu1, sigma1, mu2, sigma2, *, validate=True):
 
 def _cross_entropy_normal_normal_values(mu1, sigma1, mu2, sigma2, out, _b):
     np.subtract(mu1, mu2, out=_b[0])
-    np.divide(_b[0], sigma2, out=_b[0])
-    d = _b[0]
-    np.divide(sigma1, sigma2, out=_b[1])
-    r = _b[1]
+    x = _b[0]
+    np.divide(x, sigma2, out=_b[1])
+    if (np.fmax.reduce(x, axis=None, initial=-np.inf) > 1.7976931348623157e+308) or (np.fmin.reduce(x, axis=None, initial=np.inf) < -1.7976931348623157e+308):
+        np.copyto(_b[1], mu1/sigma2 - mu2/sigma2, where=np.logical_or.reduce((np.greater(x, 1.7976931348623157e+308),np.less(x, -1.7976931348623157e+308))))
+    d = _b[1]
+    np.divide(sigma1, sigma2, out=_b[0])
+    r = _b[0]
     np.multiply(d, 0.5, out=out)
     np.multiply(out, d, out=out)
     np.multiply(r, 0.5, out=_b[2])
@@ -685,7 +745,7 @@ def kl_normal_normal(mu1, sigma1, mu2, sigma2, *, validate=True):
 
     .. math:: \log{\left(\frac{\sigma_{2}}{\sigma_{1}} \right)} - \frac{1}{2} + \frac{\sigma_{1}^{2} + \left(\mu_{1} - \mu_{2}\right)^{2}}{2 \sigma_{2}^{2}}
 
-    Printed from the derivation ``kl-normal-normal`` (6 operations).
+    Printed from the derivation ``kl-normal-normal`` (11 operations).
     """
     params = _arrays(validate, mu1=mu1, sigma1=sigma1, mu2=mu2, sigma2=sigma2)
     return _blocked(_kl_normal_normal_values, 14, params, ("sigma1", "sigma2"), validate)
@@ -693,12 +753,15 @@ def kl_normal_normal(mu1, sigma1, mu2, sigma2, *, validate=True):
 
 def _kl_normal_normal_values(mu1, sigma1, mu2, sigma2, out, _b):
     np.subtract(mu1, mu2, out=_b[0])
-    np.divide(_b[0], sigma2, out=_b[0])
-    d = _b[0]
+    x = _b[0]
+    np.divide(x, sigma2, out=_b[1])
+    if (np.fmax.reduce(x, axis=None, initial=-np.inf) > 1.7976931348623157e+308) or (np.fmin.reduce(x, axis=None, initial=np.inf) < -1.7976931348623157e+308):
+        np.copyto(_b[1], mu1/sigma2 - mu2/sigma2, where=np.logical_or.reduce((np.greater(x, 1.7976931348623157e+308),np.less(x, -1.7976931348623157e+308))))
+    d = _b[1]
     np.multiply(d, 0.5, out=out)
     np.multiply(out, d, out=out)
-    _scale_term(sigma1, sigma2, _b[1], _b[2:])
-    np.add(out, _b[1], out=out)
+    _scale_term(sigma1, sigma2, _b[0], _b[2:])
+    np.add(out, _b[0], out=out)
     return out
 
 
@@ -733,10 +796,10 @@ def kl_diag_std_normal_logvar(mu, logvar, *, validate=True):
 
 
 def _kl_diag_std_normal_logvar_terms(mu, logvar, out, _b):
-    np.square(mu, out=out)
-    _expm1mx(logvar, _b[0], _b[1:])
+    np.multiply(mu, 0.5, out=out)
+    np.multiply(out, mu, out=out)
+    _half_expm1mx(logvar, _b[0], _b[1:])
     np.add(out, _b[0], out=out)
-    np.multiply(1/2, out, out=out)
     return out
 
 
@@ -853,7 +916,7 @@ def _near(delta, cov2):
     absolute error of a few u‖L‖, lose at most a few ulp times 16 in it; LAPACK's Cholesky is
     faster than the recurrence's loop over the columns."""
     scale = np.sqrt(np.diagonal(cov2, axis1=-2, axis2=-1))
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", over="ignore"):  # a difference beyond range by 16 is not small
         small = np.abs(np.tril(delta)) * 16.0 <= scale[..., :, None] * scale[..., None, :]
     return np.all(small | np.triu(np.ones(delta.shape[-2:], dtype=bool), 1), axis=(-2, -1))
 
@@ -885,13 +948,30 @@ def _kl_mvn_mvn_shapes(mu1, m1, mu2, m2, names, validate):
     return mu1, mu2, shape
 
 
+def _kl_mvn_mvn_gap(mu1, mu2):
+    """μ₂ − μ₁, and None; or, where it overflows for some pair (means of opposite signs near the
+    ends of the double range: the Mahalanobis term may still be finite, for a large Σ₂), the
+    pairs' halves μ₂/2 − μ₁/2, exact there, and which pairs are halved (their Mahalanobis term is
+    4‖L₂⁻¹(μ₂/2 − μ₁/2)‖²).  Halving every pair would round subnormal means."""
+    with np.errstate(over="ignore"):
+        gap = mu2 - mu1
+    halved = np.isinf(gap).any(axis=-1)
+    if not halved.any():
+        return gap, None
+    return np.where(halved[..., None], mu2 / 2 - mu1 / 2, gap), halved
+
+
 def _kl_mvn_mvn_terms(mu1, l1, mu2, l2, difference, shape):
     """The derivation's terms from the factors (positive diagonals) and difference = L₁ − L₂."""
     d = l1.shape[-1]
-    gap = np.broadcast_to(mu2 - mu1, shape + (d,))
+    gap, halved = _kl_mvn_mvn_gap(mu1, mu2)
+    gap = np.broadcast_to(gap, shape + (d,))
     solved = _solve_lower(l2, np.concatenate((difference, gap[..., None]), axis=-1))  # one pass over l2
-    off_diagonal = np.sum(np.tril(solved[..., :d], -1) ** 2, axis=(-2, -1))
-    mahalanobis = np.sum(solved[..., d] ** 2, axis=-1)
+    with np.errstate(over="ignore"):  # a term beyond double range is +inf, as the KL is
+        off_diagonal = np.sum(np.tril(solved[..., :d], -1) ** 2, axis=(-2, -1))
+        mahalanobis = np.sum(solved[..., d] ** 2, axis=-1)
+        if halved is not None:
+            mahalanobis = np.where(np.broadcast_to(halved, shape), 4.0 * mahalanobis, mahalanobis)
     diagonal1 = np.ascontiguousarray(np.diagonal(l1, axis1=-2, axis2=-1))
     diagonal2 = np.ascontiguousarray(np.diagonal(l2, axis1=-2, axis2=-1))
     scratch = [np.empty(diagonal1.shape) for _ in range(12 + 1)]

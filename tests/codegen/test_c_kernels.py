@@ -7,7 +7,9 @@ Every value test runs against both builds (the ``c_lib`` fixture is parametrised
 from __future__ import annotations
 
 import math
+import re
 import subprocess
+from pathlib import Path
 
 import mpmath
 import numpy as np
@@ -169,10 +171,51 @@ def test_c_numpy_and_sympy_agree(c_lib, np_kernels, reference, kernel_name):
 
 # The KL kernels compute ψ without libm (ScaleTerm's branch-free recipe), in both forms.
 WITHOUT_LIBM = {"kl_normal_normal", "kl_normal_std_normal"}
+LIBM_CALL = re.compile(r"(?<![\w.])(log|log1p|exp|expm1|erf|erfc|pow|sqrt|cbrt|sin|cos|tan|atan|atanh|lgamma)\(")
 
 
-def test_batched_equals_scalar(c_lib, reference, kernel_name):
-    """Bitwise at -O0, and at every flag for the KL kernels, whose loops call no libm function.
+def _header_libm_free(header: str) -> set[str]:
+    """The loops the header says call no libm function (and so equal the scalar function's bits)."""
+    text = " ".join(line.lstrip(" *") for line in header.splitlines())
+    found = re.search(r"the loops of ((?:derive_\w+_n, )*derive_\w+_n) call no libm function", text)
+    assert found, "the header names no loop that calls no libm function"
+    return {name[len("derive_"):-len("_n")] for name in found.group(1).split(", ")}
+
+
+def _loop_body(source: str, name: str) -> str:
+    """The function the _n loop of ``name`` evaluates per element: the branch-free one if there is one."""
+    for suffix in ("_fast_value", "_fast_term", "_value", "_term"):
+        found = re.search(rf"static inline double derive_{name}{suffix}\(.*?\n\{{\n(.*?)\n\}}", source, re.S)
+        if found:
+            return found.group(1)
+    raise AssertionError(f"no per-element function for {name}")
+
+
+def _helper_bodies(source: str) -> dict[str, str]:
+    return dict(re.findall(r"static inline double (derive_\w+)\(.*?\n\{\n(.*?)\n\}", source, re.S))
+
+
+def test_header_names_the_loops_that_call_no_libm(header_text):
+    """The header's bitwise claim: exactly the elementwise loops whose per-element function, with
+    the helpers it calls, calls no libm function; the KL kernels tested bitwise below among them."""
+    source = (Path(__file__).resolve().parents[2] / "generated" / "c" / "derive_gaussian.c").read_text()
+    helpers = _helper_bodies(source)
+    elementwise = re.findall(r"void derive_(\w+)_n\(size_t n,", header_text)
+
+    def calls_libm(body: str, seen: frozenset = frozenset()) -> bool:
+        if LIBM_CALL.search(body):
+            return True
+        called = set(re.findall(r"\b(derive_\w+)\(", body)) - seen
+        return any(calls_libm(helpers[h], seen | called) for h in called if h in helpers)
+
+    free = {name for name in elementwise if not calls_libm(_loop_body(source, name))}
+    assert _header_libm_free(header_text) == free
+    assert WITHOUT_LIBM <= free
+
+
+def test_batched_equals_scalar(c_lib, reference, kernel_name, header_text):
+    """Bitwise at -O0, and at every flag for the loops the header says call no libm function
+    (the KL kernels).
     At the recommended flags the other batched loops call glibc's vector log (libmvec), which
     may round its last bit differently from the scalar log: there the two must agree to 1e-15
     of (1 + |value|) -- one ulp of the log term -- and NaN exactly.  The batch includes invalid
@@ -194,7 +237,7 @@ def test_batched_equals_scalar(c_lib, reference, kernel_name):
     scalar = np.array([c_lib.scalar(kernel_name, *(draws[p][i] for p in params)) for i in range(n)])
     assert np.isfinite(scalar[tiny]).any()
     differ = np.nonzero(batched.view(np.uint64) != scalar.view(np.uint64))[0]
-    vectorised = "-O0" not in c_lib.flags and kernel_name not in WITHOUT_LIBM
+    vectorised = "-O0" not in c_lib.flags and kernel_name not in _header_libm_free(header_text)
     if vectorised:
         assert np.array_equal(np.isnan(batched), np.isnan(scalar))
         number = ~np.isnan(scalar)

@@ -141,14 +141,36 @@ def _uses_fast_helpers(kernel: Kernel) -> bool:
     return kernel.spec.reduction != "cholesky" and any(h.fast is not None for h in kernel.helpers)
 
 
-def _libm_free_note(kernels: list[Kernel], prefix: str) -> str:
-    """For the header: which loops vectorize without a vector math library."""
-    names = [f"{prefix}{k.spec.name}_n" for k in kernels if _uses_fast_helpers(k)]
-    if not names:
-        return ""
-    lines = textwrap.wrap(f"The loops of {', '.join(names)} call no libm function: with these flags they "
-                          "vectorize on any C library, with or without a vector math library.", 92)
-    return "".join(f"\n * {line}" for line in lines)
+def _calls_libm(kernel: Kernel) -> bool:
+    """Whether the loop of ``kernel``'s ``_n`` form calls a libm function: its body (the
+    branch-free one, if it has one) calls a function that is not a special function's
+    branch-free helper (those are arithmetic only)."""
+    fast = _uses_fast_helpers(kernel)
+    exprs = [value for _, value in kernel.temporaries] + [kernel.output]
+    calls = {type(f) for e in exprs for f in e.atoms(sp.Function)} - {sp.Piecewise}  # a select
+    return any(not (fast and issubclass(f, SpecialFunction) and f.fast is not None) for f in calls)
+
+
+def _equality_note(kernels: list[Kernel], prefix: str) -> str:
+    """For the header: which ``_n`` loops give the scalar function's bits, and how close the
+    others are (what tests/codegen/test_c_kernels.py::test_batched_equals_scalar asserts)."""
+    batched = [k for k in kernels if k.spec.reduction != "cholesky"]
+    exact = [f"{prefix}{k.spec.name}_n" for k in batched if not _calls_libm(k)]
+    others = [f"{prefix}{k.spec.name}_n" for k in batched if _calls_libm(k)]
+    text = ["With -ffp-contract=off (the default of the ISO modes such as -std=c99; GNU C's default fuses "
+            "a*b + c into FMAs on targets that have them, differently in a scalar function and its loop):"]
+    if exact:
+        text.append(f"the loops of {', '.join(exact)} call no libm function: they vectorize on any C library, "
+                    "with or without a vector math library, and give each element the scalar function's bits "
+                    "at any optimisation level.")
+    if others:
+        text.append(f"The loops of {', '.join(others)} call libm: they give the scalar function's bits where they "
+                    "do not vectorize (-O0).  Vectorized, as with the recommended flags on x86-64 glibc >= 2.35, "
+                    f"they call glibc's vector {' and '.join(VECTOR_MATH)} (libmvec), whose last bit may differ "
+                    "from the scalar libm's: an element then differs from the scalar function by what one ulp of "
+                    "that call's result makes (for the entropy and cross-entropy, where log sigma enters once, at "
+                    "most 1e-15 (1 + |value|)), and is NaN exactly where the scalar function's is.")
+    return "".join(f"\n * {line}" for line in textwrap.wrap(" ".join(text), 92))
 
 
 def _printer(fast: bool = False) -> KernelC99Printer:
@@ -158,7 +180,7 @@ def _printer(fast: bool = False) -> KernelC99Printer:
                for f in SPECIAL_FUNCTIONS}
     bits = {BinaryExponent.__name__: INTERNAL + "exponent", Significand.__name__: INTERNAL + "significand",
             RoundToInteger.__name__: INTERNAL + "round_to_integer", PowerOfTwo.__name__: INTERNAL + "power_of_two"}
-    return KernelC99Printer({"user_functions": helpers | bits})
+    return KernelC99Printer({"user_functions": helpers | bits}, overflow_nan=fast)
 
 
 def render(kernels: list[Kernel], prefix: str = "derive_") -> dict[str, str]:
@@ -174,7 +196,7 @@ def render(kernels: list[Kernel], prefix: str = "derive_") -> dict[str, str]:
     return {
         f"{stem}.h": _template("header.h").substitute(
             header=header_text, title="Entropy, cross-entropy and KL divergence of Gaussians (double precision).",
-            flags=RECOMMENDED_FLAGS, guard=f"{stem.upper()}_H", libm_free=_libm_free_note(kernels, prefix),
+            flags=RECOMMENDED_FLAGS, guard=f"{stem.upper()}_H", equality=_equality_note(kernels, prefix),
             declarations="\n\n".join(_signature(k, prefix) for k in kernels)),
         f"{stem}.c": _template("source.c").substitute(
             header=header_text, include=f"{stem}.h",

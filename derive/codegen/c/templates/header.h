@@ -7,8 +7,7 @@
  * Recommended flags: $flags
  * The kernels are correct with any standard-conforming flags, -O0 included; the source
  * refuses -ffast-math and its parts, which would drop its NaN tests and reorder its sums.
- * -ffp-contract=off keeps each scalar function and its batched form equal to the last bit
- * (GNU C's default would fuse a*b + c into FMAs differently in the two).$libm_free
+ * Batched against scalar:$equality
  * Invalid parameters (a scale that is not > 0, NaN) give NaN.
  * The _n forms' out may be one of their inputs (the same pointer: each result overwrites the
  * inputs it came from), not a partial overlap of one.  Every pointer must point to the values

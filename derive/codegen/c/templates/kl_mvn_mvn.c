@@ -16,7 +16,7 @@
 static void ${name}_terms(size_t d, const double *mu1, const double *l1, const double *mu2, const double *l2,
                           const double *diff, double *x, double *out)
 {
-    double off_diagonal = 0.0, mahalanobis = 0.0, scale_terms = 0.0;
+    double off_diagonal = 0.0, mahalanobis = 0.0, scale_terms = 0.0, half = 1.0;
     size_t i, j;
     for (j = 0; j < d; ++j) {  /* column j of l2^-1 diff: diff's column from row j down, zero above */
         ${internal}solve_lower(d - j, l2 + j*d + j, d, diff + j*d + j, d, x);
@@ -25,14 +25,20 @@ static void ${name}_terms(size_t d, const double *mu1, const double *l1, const d
         }
         scale_terms += ${internal}scale_term(l1[j*d + j], l2[j*d + j]);
     }
-    for (i = 0; i < d; ++i) {  /* l2^-1 (mu2 - mu1) by forward substitution */
-        double sum = mu2[i] - mu1[i];
+    for (i = 0; i < d; ++i) {  /* a gap mu2 - mu1 that overflows (means of opposite signs near the */
+        if (!isfinite(mu2[i] - mu1[i])) {  /* ends of the range): the halves, exact there, and 4x */
+            half = 0.5;
+        }
+    }
+    for (i = 0; i < d; ++i) {  /* l2^-1 (mu2 - mu1) by forward substitution (times 1, exactly, or 1/2) */
+        double sum = mu2[i]*half - mu1[i]*half;
         for (j = 0; j < i; ++j) {
             sum -= l2[i*d + j]*x[j];
         }
         x[i] = sum/l2[i*d + i];
         mahalanobis += x[i]*x[i];
     }
+    mahalanobis /= half*half;
     *out = $output;
 }
 

@@ -41,7 +41,7 @@ def _near(delta, cov2):
     absolute error of a few u‖L‖, lose at most a few ulp times 16 in it; LAPACK's Cholesky is
     faster than the recurrence's loop over the columns."""
     scale = np.sqrt(np.diagonal(cov2, axis1=-2, axis2=-1))
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", over="ignore"):  # a difference beyond range by 16 is not small
         small = np.abs(np.tril(delta)) * 16.0 <= scale[..., :, None] * scale[..., None, :]
     return np.all(small | np.triu(np.ones(delta.shape[-2:], dtype=bool), 1), axis=(-2, -1))
 
@@ -73,13 +73,30 @@ def _${name}_shapes(mu1, m1, mu2, m2, names, validate):
     return mu1, mu2, shape
 
 
+def _${name}_gap(mu1, mu2):
+    """μ₂ − μ₁, and None; or, where it overflows for some pair (means of opposite signs near the
+    ends of the double range: the Mahalanobis term may still be finite, for a large Σ₂), the
+    pairs' halves μ₂/2 − μ₁/2, exact there, and which pairs are halved (their Mahalanobis term is
+    4‖L₂⁻¹(μ₂/2 − μ₁/2)‖²).  Halving every pair would round subnormal means."""
+    with np.errstate(over="ignore"):
+        gap = mu2 - mu1
+    halved = np.isinf(gap).any(axis=-1)
+    if not halved.any():
+        return gap, None
+    return np.where(halved[..., None], mu2 / 2 - mu1 / 2, gap), halved
+
+
 def _${name}_terms(mu1, l1, mu2, l2, difference, shape):
     """The derivation's terms from the factors (positive diagonals) and difference = L₁ − L₂."""
     d = l1.shape[-1]
-    gap = np.broadcast_to(mu2 - mu1, shape + (d,))
+    gap, halved = _${name}_gap(mu1, mu2)
+    gap = np.broadcast_to(gap, shape + (d,))
     solved = _solve_lower(l2, np.concatenate((difference, gap[..., None]), axis=-1))  # one pass over l2
-    off_diagonal = np.sum(np.tril(solved[..., :d], -1) ** 2, axis=(-2, -1))
-    mahalanobis = np.sum(solved[..., d] ** 2, axis=-1)
+    with np.errstate(over="ignore"):  # a term beyond double range is +inf, as the KL is
+        off_diagonal = np.sum(np.tril(solved[..., :d], -1) ** 2, axis=(-2, -1))
+        mahalanobis = np.sum(solved[..., d] ** 2, axis=-1)
+        if halved is not None:
+            mahalanobis = np.where(np.broadcast_to(halved, shape), 4.0 * mahalanobis, mahalanobis)
     diagonal1 = np.ascontiguousarray(np.diagonal(l1, axis1=-2, axis2=-1))
     diagonal2 = np.ascontiguousarray(np.diagonal(l2, axis1=-2, axis2=-1))
     scratch = [np.empty(diagonal1.shape) for _ in range($scale_term_buffers + 1)]
