@@ -1478,7 +1478,9 @@ int derive_renyi_mvn_mvn_tril(size_t d, const double *mu1, const double *l1, con
     if (!derive_is_factor(d, l1) || !derive_is_factor(d, l2)) {
         return 1;
     }
-    l = (double *)malloc(count*sizeof *l);  /* l1, l2, w (cov1 first), h (cov2 first), lc, then 3d; the cast: C++ */
+    /* l1, l2, w (cov1 first), h (cov2 first), lc, then 3d; zeroed: GCC's -Wmaybe-uninitialized cannot
+     * follow the writes through the calls at -O3; the cast: C++ */
+    l = (double *)calloc(count, sizeof *l);
     if (l == NULL) {
         return 2;
     }
@@ -1572,7 +1574,9 @@ int derive_bhattacharyya_mvn_mvn_tril(size_t d, const double *mu1, const double 
     if (!derive_is_factor(d, l1) || !derive_is_factor(d, l2)) {
         return 1;
     }
-    l = (double *)malloc(count*sizeof *l);  /* l1, l2, w (cov1 first), h (cov2 first), lc, then 3d; the cast: C++ */
+    /* l1, l2, w (cov1 first), h (cov2 first), lc, then 3d; zeroed: GCC's -Wmaybe-uninitialized cannot
+     * follow the writes through the calls at -O3; the cast: C++ */
+    l = (double *)calloc(count, sizeof *l);
     if (l == NULL) {
         return 2;
     }
@@ -1662,7 +1666,9 @@ int derive_hellinger_squared_mvn_mvn_tril(size_t d, const double *mu1, const dou
     if (!derive_is_factor(d, l1) || !derive_is_factor(d, l2)) {
         return 1;
     }
-    l = (double *)malloc(count*sizeof *l);  /* l1, l2, w (cov1 first), h (cov2 first), lc, then 3d; the cast: C++ */
+    /* l1, l2, w (cov1 first), h (cov2 first), lc, then 3d; zeroed: GCC's -Wmaybe-uninitialized cannot
+     * follow the writes through the calls at -O3; the cast: C++ */
+    l = (double *)calloc(count, sizeof *l);
     if (l == NULL) {
         return 2;
     }

@@ -50,7 +50,9 @@ int ${name}_tril(size_t d, const double *mu1, const double *l1, const double *mu
     if (!${internal}is_factor(d, l1) || !${internal}is_factor(d, l2)) {
         return 1;
     }
-    l = (double *)malloc(count*sizeof *l);  /* l1, l2, w (cov1 first), h (cov2 first), lc, then 3d; the cast: C++ */
+    /* l1, l2, w (cov1 first), h (cov2 first), lc, then 3d; zeroed: GCC's -Wmaybe-uninitialized cannot
+     * follow the writes through the calls at -O3; the cast: C++ */
+    l = (double *)calloc(count, sizeof *l);
     if (l == NULL) {
         return 2;
     }
