@@ -21,6 +21,8 @@ from derive.engine.gaussian_integrals import (COMBINE_EXPONENTIALS, COMPLETE_THE
                                               gaussian_integral, product_of_gaussian_powers)
 from derive.engine.rules import LOG_ALGEBRA, STABLE_FORM
 from derive.engine.special import Expm1mx, Log1pmx, ScaleTerm
+from derive.engine.stable import overflowed
+from derive.engine.stable import x as location_gap
 from derive.models import mu1, mu2, normal, normal_1, normal_2, sigma, sigma1, sigma2, z
 
 alpha = sp.Symbol("alpha", positive=True)
@@ -60,9 +62,17 @@ _EXP_SAFE = 700
 """Below this, e^x does not overflow (e^709.78 does)."""
 
 
+def _scaled_location_gap() -> sp.Expr:
+    """t = x/s with x = μ₁ − μ₂, except where x overflows although t is finite (μ = ±1e308,
+    s = 1e308): there μ₁/s − μ₂/s, two quotients of opposite signs (as the KL's scaled gap).  x is
+    a symbol of its own, or SymPy's C99 rewrites would see two equal branches and merge them."""
+    return sp.Piecewise((mu1 / scale - mu2 / scale, overflowed(location_gap)), (location_gap / scale, True))
+
+
 def _scaled_variables(order: sp.Expr) -> tuple[tuple[sp.Symbol, sp.Expr], ...]:
     return ((scale, sp.Max(sigma1, sigma2)), (scaled_1, sigma1 / scale), (scaled_2, sigma2 / scale),
-            (scaled_gap, (sigma1 - sigma2) / scale), (gap, (mu1 - mu2) / scale), (complement, 1 - order),
+            (location_gap, mu1 - mu2),
+            (scaled_gap, (sigma1 - sigma2) / scale), (gap, _scaled_location_gap()), (complement, 1 - order),
             # for α ≤ 1 a sum of nonnegative terms; for α > 1, b² + εc(a + b), which cancels only
             # where σ_α² → 0 (the divergence's own conditioning), not where σ₁ ≈ σ₂
             (variance, sp.Piecewise((scaled_2**2 + complement * scaled_gap * (scaled_1 + scaled_2),
@@ -157,7 +167,8 @@ def bhattacharyya_stable_form() -> sp.Expr:
 
 
 BHATTACHARYYA_VARIABLES = ((scale, sp.Max(sigma1, sigma2)), (scaled_1, sigma1 / scale), (scaled_2, sigma2 / scale),
-                           (scaled_gap, (sigma1 - sigma2) / scale), (gap, (mu1 - mu2) / scale))
+                           (location_gap, mu1 - mu2), (scaled_gap, (sigma1 - sigma2) / scale),
+                           (gap, _scaled_location_gap()))
 
 
 def _bhattacharyya_coefficient(builder: DerivationBuilder) -> None:

@@ -1236,14 +1236,15 @@ int derive_kl_mvn_mvn(size_t d, const double *mu1, const double *cov1, const dou
 
 /* Bhattacharyya distance D_B(q, p) = -log of the integral of sqrt(q p), for q = N(mu1, sigma1^2), p = N(mu2, sigma2^2).
  * Formula: (mu_1 - mu_2)**2/(4*(sigma_1**2 + sigma_2**2)) + log(sigma_2/sigma_1)/2 - log(sigma_2**2/(sigma_1**2/2 + sigma_2**2/2))/2
- * Derivation: bhattacharyya-normal-normal (29 operations as printed, checked step by step). */
+ * Derivation: bhattacharyya-normal-normal (34 operations as printed, checked step by step). */
 static inline double derive_bhattacharyya_normal_normal_value(const double mu1, const double sigma1, const double mu2, const double sigma2)
 {
     const double s = fmax(sigma1, sigma2);
     const double a = sigma1/s;
     const double b = sigma2/s;
+    const double x = mu1 - mu2;
     const double c = (sigma1 - sigma2)/s;
-    const double t = (mu1 - mu2)/s;
+    const double t = (x > 1.7976931348623157e+308 || x < -1.7976931348623157e+308 ? mu1/s - mu2/s : x/s);
     return (t*t)/(4*(a*a) + 4*(b*b)) + (fmin(a, b) < 1e-290 ? (1.0/2.0)*fabs(log(sigma1) - log(sigma2)) - 0.34657359027997264 : (1.0/2.0)*log1p((1.0/2.0)*(c*c)/(a*b)));
 }
 
@@ -1264,14 +1265,15 @@ void derive_bhattacharyya_normal_normal_n(size_t n, const double *mu1, const dou
 
 /* Squared Hellinger distance H^2(q, p) = 1 - exp(-D_B(q, p)), for q = N(mu1, sigma1^2), p = N(mu2, sigma2^2).
  * Formula: -sqrt(2)*sqrt(sigma_1)*sqrt(sigma_2)*exp(-(mu_1 - mu_2)**2/(4*sigma_1**2 + 4*sigma_2**2))/sqrt(sigma_1**2 + sigma_2**2) + 1
- * Derivation: hellinger-normal-normal (32 operations as printed, checked step by step). */
+ * Derivation: hellinger-normal-normal (37 operations as printed, checked step by step). */
 static inline double derive_hellinger_squared_normal_normal_value(const double mu1, const double sigma1, const double mu2, const double sigma2)
 {
     const double s = fmax(sigma1, sigma2);
     const double a = sigma1/s;
     const double b = sigma2/s;
+    const double x = mu1 - mu2;
     const double c = (sigma1 - sigma2)/s;
-    const double t = (mu1 - mu2)/s;
+    const double t = (x > 1.7976931348623157e+308 || x < -1.7976931348623157e+308 ? mu1/s - mu2/s : x/s);
     return -expm1(-(t*t)/(4*(a*a) + 4*(b*b)) - (fmin(a, b) < 1e-290 ? (1.0/2.0)*fabs(log(sigma1) - log(sigma2)) - 0.34657359027997264 : (1.0/2.0)*log1p((1.0/2.0)*(c*c)/(a*b))));
 }
 
@@ -1315,7 +1317,7 @@ void derive_renyi_entropy_normal_n(size_t n, const double *sigma, double alpha, 
 
 /* Renyi divergence D_alpha(q || p) of order alpha > 0 for q = N(mu1, sigma1^2), p = N(mu2, sigma2^2): the KL divergence at alpha = 1, +inf where alpha > 1 and alpha sigma2^2 + (1 - alpha) sigma1^2 <= 0.
  * Formula: alpha*(mu_1 - mu_2)**2/(2*alpha*sigma_2**2 + 2*sigma_1**2*(1 - alpha)) + log(sigma_2/sigma_1) + log(sigma_2**2/(alpha*sigma_2**2 + sigma_1**2*(1 - alpha)))/(2*alpha - 2)
- * Derivation: renyi-normal-normal (74 operations as printed, checked step by step).
+ * Derivation: renyi-normal-normal (79 operations as printed, checked step by step).
  * derive_renyi_normal_normal_fast_value is the same with the branch-free helpers, NaN where they are not exact:
  * the loop vectorizes with it and recomputes those (rare) elements by derive_renyi_normal_normal_value. */
 static inline double derive_renyi_normal_normal_value(const double mu1, const double sigma1, const double mu2, const double sigma2, const double alpha)
@@ -1323,8 +1325,9 @@ static inline double derive_renyi_normal_normal_value(const double mu1, const do
     const double s = fmax(sigma1, sigma2);
     const double a = sigma1/s;
     const double b = sigma2/s;
+    const double x = mu1 - mu2;
     const double c = (sigma1 - sigma2)/s;
-    const double t = (mu1 - mu2)/s;
+    const double t = (x > 1.7976931348623157e+308 || x < -1.7976931348623157e+308 ? mu1/s - mu2/s : x/s);
     const double epsilon = 1 - alpha;
     const double v = (alpha > 1 ? (b*b) + c*epsilon*(a + b) : (a*a)*epsilon + alpha*(b*b));
     const double r = sigma1/sigma2;
@@ -1341,8 +1344,9 @@ static inline double derive_renyi_normal_normal_fast_value(const double mu1, con
     const double s = fmax(sigma1, sigma2);
     const double a = sigma1/s;
     const double b = sigma2/s;
+    const double x = mu1 - mu2;
     const double c = (sigma1 - sigma2)/s;
-    const double t = (mu1 - mu2)/s;
+    const double t = (x > 1.7976931348623157e+308 || x < -1.7976931348623157e+308 ? NAN : x/s);
     const double epsilon = 1 - alpha;
     const double v = (alpha > 1 ? (b*b) + c*epsilon*(a + b) : (a*a)*epsilon + alpha*(b*b));
     const double r = sigma1/sigma2;

@@ -984,7 +984,7 @@ def bhattacharyya_normal_normal(mu1, sigma1, mu2, sigma2, *, validate=True):
 
     .. math:: \frac{\left(\mu_{1} - \mu_{2}\right)^{2}}{4 \left(\sigma_{1}^{2} + \sigma_{2}^{2}\right)} + \frac{\log{\left(\frac{\sigma_{2}}{\sigma_{1}} \right)}}{2} - \frac{\log{\left(\frac{\sigma_{2}^{2}}{\frac{\sigma_{1}^{2}}{2} + \frac{\sigma_{2}^{2}}{2}} \right)}}{2}
 
-    Printed from the derivation ``bhattacharyya-normal-normal`` (29 operations).
+    Printed from the derivation ``bhattacharyya-normal-normal`` (34 operations).
     """
     params = _arrays(validate, mu1=mu1, sigma1=sigma1, mu2=mu2, sigma2=sigma2)
     return _blocked(_bhattacharyya_normal_normal_values, 6, params, ("sigma1", "sigma2"), validate)
@@ -997,18 +997,21 @@ def _bhattacharyya_normal_normal_values(mu1, sigma1, mu2, sigma2, out, _b):
     a = _b[1]
     np.divide(sigma2, s, out=_b[2])
     b = _b[2]
-    np.subtract(sigma1, sigma2, out=_b[3])
-    np.divide(_b[3], s, out=_b[3])
-    c = _b[3]
-    np.subtract(mu1, mu2, out=_b[4])
+    np.subtract(mu1, mu2, out=_b[3])
+    x = _b[3]
+    np.subtract(sigma1, sigma2, out=_b[4])
     np.divide(_b[4], s, out=_b[4])
-    t = _b[4]
+    c = _b[4]
+    np.divide(x, s, out=_b[5])
+    if (np.fmax.reduce(x, axis=None, initial=-np.inf) > 1.7976931348623157e+308) or (np.fmin.reduce(x, axis=None, initial=np.inf) < -1.7976931348623157e+308):
+        np.copyto(_b[5], mu1/s - mu2/s, where=np.logical_or.reduce((np.greater(x, 1.7976931348623157e+308),np.less(x, -1.7976931348623157e+308))))
+    t = _b[5]
     np.square(t, out=out)
     np.square(a, out=_b[0])
     np.multiply(4, _b[0], out=_b[0])
-    np.square(b, out=_b[5])
-    np.multiply(4, _b[5], out=_b[5])
-    np.add(_b[0], _b[5], out=_b[0])
+    np.square(b, out=_b[3])
+    np.multiply(4, _b[3], out=_b[3])
+    np.add(_b[0], _b[3], out=_b[0])
     np.divide(out, _b[0], out=out)
     np.square(c, out=_b[0])
     np.multiply(1/2, _b[0], out=_b[0])
@@ -1027,7 +1030,7 @@ def hellinger_squared_normal_normal(mu1, sigma1, mu2, sigma2, *, validate=True):
 
     .. math:: - \frac{\sqrt{2} \sqrt{\sigma_{1}} \sqrt{\sigma_{2}} e^{- \frac{\left(\mu_{1} - \mu_{2}\right)^{2}}{4 \sigma_{1}^{2} + 4 \sigma_{2}^{2}}}}{\sqrt{\sigma_{1}^{2} + \sigma_{2}^{2}}} + 1
 
-    Printed from the derivation ``hellinger-normal-normal`` (32 operations).
+    Printed from the derivation ``hellinger-normal-normal`` (37 operations).
     """
     params = _arrays(validate, mu1=mu1, sigma1=sigma1, mu2=mu2, sigma2=sigma2)
     return _blocked(_hellinger_squared_normal_normal_values, 6, params, ("sigma1", "sigma2"), validate)
@@ -1040,18 +1043,21 @@ def _hellinger_squared_normal_normal_values(mu1, sigma1, mu2, sigma2, out, _b):
     a = _b[1]
     np.divide(sigma2, s, out=_b[2])
     b = _b[2]
-    np.subtract(sigma1, sigma2, out=_b[3])
-    np.divide(_b[3], s, out=_b[3])
-    c = _b[3]
-    np.subtract(mu1, mu2, out=_b[4])
+    np.subtract(mu1, mu2, out=_b[3])
+    x = _b[3]
+    np.subtract(sigma1, sigma2, out=_b[4])
     np.divide(_b[4], s, out=_b[4])
-    t = _b[4]
+    c = _b[4]
+    np.divide(x, s, out=_b[5])
+    if (np.fmax.reduce(x, axis=None, initial=-np.inf) > 1.7976931348623157e+308) or (np.fmin.reduce(x, axis=None, initial=np.inf) < -1.7976931348623157e+308):
+        np.copyto(_b[5], mu1/s - mu2/s, where=np.logical_or.reduce((np.greater(x, 1.7976931348623157e+308),np.less(x, -1.7976931348623157e+308))))
+    t = _b[5]
     np.square(t, out=out)
     np.square(a, out=_b[0])
     np.multiply(4, _b[0], out=_b[0])
-    np.square(b, out=_b[5])
-    np.multiply(4, _b[5], out=_b[5])
-    np.add(_b[0], _b[5], out=_b[0])
+    np.square(b, out=_b[3])
+    np.multiply(4, _b[3], out=_b[3])
+    np.add(_b[0], _b[3], out=_b[0])
     np.divide(out, _b[0], out=out)
     np.negative(out, out=out)
     np.square(c, out=_b[0])
@@ -1097,7 +1103,7 @@ def renyi_normal_normal(mu1, sigma1, mu2, sigma2, alpha, *, validate=True):
 
     .. math:: \frac{\alpha \left(\mu_{1} - \mu_{2}\right)^{2}}{2 \alpha \sigma_{2}^{2} + 2 \sigma_{1}^{2} \left(1 - \alpha\right)} + \log{\left(\frac{\sigma_{2}}{\sigma_{1}} \right)} + \frac{\log{\left(\frac{\sigma_{2}^{2}}{\alpha \sigma_{2}^{2} + \sigma_{1}^{2} \left(1 - \alpha\right)} \right)}}{2 \alpha - 2}
 
-    Printed from the derivation ``renyi-normal-normal`` (74 operations).
+    Printed from the derivation ``renyi-normal-normal`` (79 operations).
     """
     params = _arrays(validate, mu1=mu1, sigma1=sigma1, mu2=mu2, sigma2=sigma2, alpha=alpha)
     return _blocked(_renyi_normal_normal_values, 18, params, ("sigma1", "sigma2", "alpha"), validate, report=False)
@@ -1110,34 +1116,37 @@ def _renyi_normal_normal_values(mu1, sigma1, mu2, sigma2, alpha, out, _b):
     a = _b[1]
     np.divide(sigma2, s, out=_b[2])
     b = _b[2]
-    np.subtract(sigma1, sigma2, out=_b[3])
-    np.divide(_b[3], s, out=_b[3])
-    c = _b[3]
-    np.subtract(mu1, mu2, out=_b[4])
+    np.subtract(mu1, mu2, out=_b[3])
+    x = _b[3]
+    np.subtract(sigma1, sigma2, out=_b[4])
     np.divide(_b[4], s, out=_b[4])
-    t = _b[4]
+    c = _b[4]
+    np.divide(x, s, out=_b[5])
+    if (np.fmax.reduce(x, axis=None, initial=-np.inf) > 1.7976931348623157e+308) or (np.fmin.reduce(x, axis=None, initial=np.inf) < -1.7976931348623157e+308):
+        np.copyto(_b[5], mu1/s - mu2/s, where=np.logical_or.reduce((np.greater(x, 1.7976931348623157e+308),np.less(x, -1.7976931348623157e+308))))
+    t = _b[5]
     np.subtract(1, alpha, out=_b[0])
     epsilon = _b[0]
-    np.square(a, out=_b[5])
-    np.multiply(epsilon, _b[5], out=_b[5])
+    np.square(a, out=_b[3])
+    np.multiply(epsilon, _b[3], out=_b[3])
     np.square(b, out=_b[6])
     np.multiply(alpha, _b[6], out=_b[6])
-    np.add(_b[5], _b[6], out=_b[5])
+    np.add(_b[3], _b[6], out=_b[3])
     if np.fmax.reduce(alpha, axis=None, initial=-np.inf) > 1:
-        np.copyto(_b[5], b**2 + c*epsilon*(a + b), where=np.greater(alpha, 1))
-    v = _b[5]
+        np.copyto(_b[3], b**2 + c*epsilon*(a + b), where=np.greater(alpha, 1))
+    v = _b[3]
     np.divide(sigma1, sigma2, out=_b[1])
     r = _b[1]
     np.subtract(sigma1, sigma2, out=_b[2])
     np.divide(_b[2], sigma2, out=_b[2])
     delta = _b[2]
-    np.log1p(delta, out=_b[3])
-    np.multiply(2, _b[3], out=_b[3])
+    np.log1p(delta, out=_b[4])
+    np.multiply(2, _b[4], out=_b[4])
     if np.fmin.reduce(r, axis=None, initial=np.inf) < 1/2:
-        np.copyto(_b[3], 2*np.log(r), where=np.less(r, 1/2))
+        np.copyto(_b[4], 2*np.log(r), where=np.less(r, 1/2))
     if (np.fmax.reduce(r, axis=None, initial=-np.inf) > 1e+290) or (np.fmin.reduce(r, axis=None, initial=np.inf) < 1e-290):
-        np.copyto(_b[3], 2*np.log(sigma1) - 2*np.log(sigma2), where=np.logical_or.reduce((np.greater(r, 1e+290),np.less(r, 1e-290))))
-    u = _b[3]
+        np.copyto(_b[4], 2*np.log(sigma1) - 2*np.log(sigma2), where=np.logical_or.reduce((np.greater(r, 1e+290),np.less(r, 1e-290))))
+    u = _b[4]
     np.multiply(-1, epsilon, out=_b[6])
     np.multiply(_b[6], u, out=_b[6])
     _expm1mx(_b[6], _b[1], _b[7:])
@@ -1152,8 +1161,8 @@ def _renyi_normal_normal_values(mu1, sigma1, mu2, sigma2, alpha, out, _b):
     if np.any(np.greater(alpha*u, 700)):
         np.copyto(_b[1], alpha*u + np.log(epsilon), where=np.greater(alpha*u, 700))
     kappa = _b[1]
-    _scale_term(sigma1, sigma2, _b[3], _b[6:])
-    _tmp0 = _b[3]
+    _scale_term(sigma1, sigma2, _b[4], _b[6:])
+    _tmp0 = _b[4]
     np.multiply(1/2, 1, out=_b[6])
     np.divide(_b[6], epsilon, out=_b[6])
     _tmp1 = _b[6]
