@@ -24,6 +24,8 @@ from derive.models.laplace import b, laplace, m
 ERF_ARGUMENT = (mu - m) / (sp.sqrt(2) * sigma)
 gap, ratio = sp.Symbol("t", real=True), sp.Symbol("u", positive=True)
 """t = (μ − m)/σ and u = σ/b, the stable form's variables."""
+offset = sp.Symbol("g", real=True)
+"""g = (μ − m)/b = u·t, formed directly: finite where σ is so small that t overflows."""
 
 
 def _integral(integrand: sp.Expr, lo: sp.Expr = -sp.oo, hi: sp.Expr = sp.oo) -> sp.Integral:
@@ -138,8 +140,9 @@ def kl_normal_laplace(name: str, title: str) -> Derivation:
     log_ratio = sp.Piecewise((sp.log(b) - sp.log(sigma), (ratio < sp.Float("1e-290")) | (ratio > sp.Float("1e290"))),
                              (-sp.log(ratio), True))
     builder.to(log_ratio + sp.log(2) - (1 + sp.log(2 * sp.pi)) / 2
-               + ratio * (sp.sqrt(2 / sp.pi) * sp.exp(-gap**2 / 2) + gap * sp.erf(gap / sp.sqrt(2))), STABLE_FORM,
-               "in t = (μ − m)/σ and u = σ/b, log(b/σ) = −log u: no σ² or (μ − m)² to over- or underflow, "
-               "and no difference of large logarithms",
-               where=((gap, (mu - m) / sigma), (ratio, sigma / b)))
+               + ratio * sp.sqrt(2 / sp.pi) * sp.exp(-gap**2 / 2) + offset * sp.erf(gap / sp.sqrt(2)), STABLE_FORM,
+               "in t = (μ − m)/σ, u = σ/b and g = (μ − m)/b = ut, log(b/σ) = −log u: no σ² or (μ − m)² to over- "
+               "or underflow, no difference of large logarithms, and where σ is so small that t overflows, "
+               "e^{−t²/2} = 0 and erf(t/√2) = ±1 leave g's |μ − m|/b",
+               where=((gap, (mu - m) / sigma), (ratio, sigma / b), (offset, (mu - m) / b)))
     return builder.build()

@@ -825,10 +825,10 @@ def kl_normal_laplace(mu, sigma, m, b, *, validate=True):
 
     .. math:: \log{\left(2 b \right)} - \frac{\log{\left(2 \pi \sigma^{2} \right)}}{2} - \frac{1}{2} + \frac{\frac{\sqrt{2} \sigma e^{- \frac{\left(- m + \mu\right)^{2}}{2 \sigma^{2}}}}{\sqrt{\pi}} + \left(- m + \mu\right) \operatorname{erf}{\left(\frac{\sqrt{2} \left(- m + \mu\right)}{2 \sigma} \right)}}{b}
 
-    Printed from the derivation ``kl-normal-laplace`` (21 operations).
+    Printed from the derivation ``kl-normal-laplace`` (23 operations).
     """
     params = _arrays(validate, mu=mu, sigma=sigma, m=m, b=b)
-    return _blocked(_kl_normal_laplace_values, 3, params, ("sigma", "b"), validate)
+    return _blocked(_kl_normal_laplace_values, 5, params, ("sigma", "b"), validate)
 
 
 def _kl_normal_laplace_values(mu, sigma, m, b, out, _b):
@@ -837,19 +837,22 @@ def _kl_normal_laplace_values(mu, sigma, m, b, out, _b):
     t = _b[0]
     np.divide(sigma, b, out=_b[1])
     u = _b[1]
+    np.subtract(mu, m, out=_b[2])
+    np.divide(_b[2], b, out=_b[2])
+    g = _b[2]
     np.copyto(out, _erf(0.7071067811865476*t))
-    np.multiply(t, out, out=out)
-    np.square(t, out=_b[2])
-    np.multiply(-1/2, _b[2], out=_b[2])
-    np.exp(_b[2], out=_b[2])
-    np.multiply(0.7978845608028654, _b[2], out=_b[2])
-    np.add(out, _b[2], out=out)
-    np.multiply(u, out, out=out)
-    np.log(u, out=_b[2])
-    np.negative(_b[2], out=_b[2])
+    np.multiply(g, out, out=out)
+    np.multiply(0.7978845608028654, u, out=_b[3])
+    np.square(t, out=_b[4])
+    np.multiply(-1/2, _b[4], out=_b[4])
+    np.exp(_b[4], out=_b[4])
+    np.multiply(_b[3], _b[4], out=_b[3])
+    np.add(out, _b[3], out=out)
+    np.log(u, out=_b[3])
+    np.negative(_b[3], out=_b[3])
     if (np.fmax.reduce(u, axis=None, initial=-np.inf) > 1e+290) or (np.fmin.reduce(u, axis=None, initial=np.inf) < 1e-290):
-        np.copyto(_b[2], np.log(b) - np.log(sigma), where=np.logical_or.reduce((np.greater(u, 1e+290),np.less(u, 1e-290))))
-    np.add(out, _b[2], out=out)
+        np.copyto(_b[3], np.log(b) - np.log(sigma), where=np.logical_or.reduce((np.greater(u, 1e+290),np.less(u, 1e-290))))
+    np.add(out, _b[3], out=out)
     np.subtract(out, 0.7257913526447274, out=out)
     return out
 

@@ -18,9 +18,9 @@ FUZZ = settings(max_examples=150, deadline=None, derandomize=True, database=None
                 suppress_health_check=[HealthCheck.function_scoped_fixture])
 LOCATION = st.floats(allow_nan=False, allow_infinity=False)
 SCALE = st.floats(min_value=5e-324, allow_nan=False, allow_infinity=False)
-NOT_YET = {"kl_normal_laplace"}
-"""Found by this fuzz, not fixed yet: a tiny sigma gives inf or NaN where the KL is finite (the strict
-xfails below are its reproducers); out of the valid-input fuzz until it is fixed."""
+NOT_YET: set[str] = set()
+"""Kernels found by this fuzz to fail on valid input and not fixed yet (kl_normal_laplace, a tiny
+sigma, was one: test_kl_normal_laplace_tiny_sigma holds its reproducers)."""
 ANY = st.floats()
 ELEMENTWISE = {"entropy_normal": "s", "cross_entropy_normal_normal": "lsls", "kl_normal_normal": "lsls",
                "kl_normal_std_normal": "ls", "entropy_laplace": "s", "kl_normal_laplace": "lsls"}
@@ -102,7 +102,6 @@ def test_mvn_kernels(np_kernels, d, data):
     assert math.isfinite(entropy)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 18 follow-up: kl_normal_laplace overflows for a subnormal sigma")
 @pytest.mark.parametrize("mu, sigma, m, b", [(0.0, 5e-324, 1.0, 2.0), (0.0, 1e-310, 1.0, 2.0),
                                             (4.0, 2.2250738585072014e-308, 0.0, 2.0**53)])
 def test_kl_normal_laplace_tiny_sigma(np_kernels, mu, sigma, m, b):
