@@ -22,6 +22,8 @@ for _tool in ("nbclient", "ipykernel", "matplotlib"):
         pytest.importorskip(_tool, reason="executing notebooks needs the test extra: pip install -e '.[test]'")
 
 NOTEBOOKS = REPO / "notebooks"
+pytestmark = pytest.mark.xdist_group("executed-notebooks")
+"""One worker runs this module: the fixture executes every notebook once per process that needs it."""
 
 
 @pytest.fixture(scope="module")
