@@ -22,10 +22,6 @@ _ROWS = accuracy.grid_kl_mvn_near_equal(seed=16, repeats=1, epsilons=[1e-2, 1e-5
                                         conditions=[1.0, 1e6, 1e12])
 
 
-pytestmark = pytest.mark.xdist_group("mvn-accuracy")
-"""One worker runs this module: its mpmath references are computed once, not once per worker."""
-
-
 @pytest.fixture(scope="module")
 def references():
     return [accuracy.ref_kl_mvn(*args, tril=(form == "tril")) for form, _, _, args in _ROWS]

@@ -237,7 +237,7 @@ def test_size_that_overflows_is_refused(c_lib):
 def test_d2_against_quadrature_of_the_defining_integral(np_kernels):
     mu2, s2, mu1, s1 = pair(2, 9950)  # q the narrower: finite for α up to 1.5 and more
     q, p = stats.multivariate_normal(mu1, s1), stats.multivariate_normal(mu2, s2)
-    for alpha in (0.3, 1.5):
+    for alpha in (1.5,):  # α > 1, where the condition Σ_α ≻ 0 matters; α < 1 is the Monte Carlo test's
         assert math.isfinite(mp_renyi(mu1, s1, mu2, s2, alpha))  # S_α ≻ 0: the integral converges
         def integrand(y, x):
             return math.exp(alpha * q.logpdf([x, y]) + (1 - alpha) * p.logpdf([x, y]))
@@ -254,7 +254,7 @@ def test_d3_against_monte_carlo(np_kernels):
     """E_q[(p/q)^{1−α}] = ∫ q^α p^{1−α}, seeded, within 5 standard errors."""
     mu1, s1, mu2, s2 = pair(3, 9960)
     rng = np.random.default_rng(9961)
-    z = rng.multivariate_normal(mu1, s1, size=400_000)
+    z = rng.multivariate_normal(mu1, s1, size=200_000)
     log_ratio = stats.multivariate_normal(mu2, s2).logpdf(z) - stats.multivariate_normal(mu1, s1).logpdf(z)
     alpha = 0.6
     samples = np.exp((1 - alpha) * log_ratio)
