@@ -36,12 +36,19 @@ class KernelSpec:
     diverges: bool = False
     """Whether +inf is one of the kernel's values (Rényi-α for α > 1 where σ_α² ≤ 0): not an overflow,
     so the numpy kernel does not warn of one."""
+    template: str = ""
+    """The template a full-covariance kernel is printed into: its own name's by default; kernels
+    that compute the same terms and differ in their printed combination share one."""
     whitens: bool = False
     """Whether the template needs the eigen-decomposition of a symmetric matrix (full-covariance
     forms in W = L₂⁻¹(Σ₁ − Σ₂)L₂⁻ᵀ)."""
     solves: bool = False
     """Whether the C needs the triangular solver and the difference Cholesky (printed only when
     some kernel does)."""
+
+    @property
+    def template_name(self) -> str:
+        return self.template or self.name
 
 
 @dataclass(frozen=True)

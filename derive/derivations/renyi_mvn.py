@@ -232,7 +232,8 @@ declare_kernels(
                reduction="cholesky", terms=tuple(bhattacharyya_terms().items()), whitens=True),
     KernelSpec("hellinger_squared_mvn_mvn", "hellinger-mvn-mvn", (), "Squared Hellinger distance "
                "H^2(q, p) = 1 - exp(-D_B(q, p)) for q = N(mu1, cov1), p = N(mu2, cov2).",
-               reduction="cholesky", terms=tuple(bhattacharyya_terms().items()), whitens=True),
+               reduction="cholesky", terms=tuple(bhattacharyya_terms().items()), whitens=True,
+               template="bhattacharyya_mvn_mvn"),
     KernelSpec("renyi_entropy_mvn", "renyi-entropy-mvn", (_ORDER,), "Renyi entropy h_alpha(q) of order alpha > 0 of "
                "q = N(mu, cov), in nats: the entropy at alpha = 1.",
                reduction="cholesky", terms=tuple(entropy_terms(mvn_single()).items())),

@@ -727,38 +727,24 @@ static int derive_near_pair(size_t d, const double *cov1, const double *cov2, co
 }
 
 /* The closed form's terms far from p, from Cholesky factors: lc = chol(w2 cov2 + w1 cov1) (the
- * combined covariance; lower triangles read), *mahalanobis = ||lc^-1 (mu1 - mu2)||^2,
- * *log_ratio_c = 2 sum_i log(lc_ii/l2_ii) = log det(combined)/det(cov2), *log_ratio_1 =
- * 2 sum_i log(l1_ii/l2_ii): ratios, so the covariances' scale cancels exactly.  lc: d x d, x: d
- * doubles.  Returns 1 if the combined covariance is not positive definite. */
+ * combined covariance, formed in ``combined`` from the lower triangles), *mahalanobis =
+ * ||lc^-1 (mu1 - mu2)||^2, *log_ratio_c = 2 sum_i log(lc_ii/l2_ii) = log det(combined)/det(cov2),
+ * *log_ratio_1 = 2 sum_i log(l1_ii/l2_ii): ratios, so the covariances' scale cancels exactly.
+ * lc, combined: d x d; x: d doubles.  Returns 1 if the combined covariance is not positive definite. */
 static int derive_combined_terms(size_t d, const double *mu1, const double *cov1, const double *mu2,
                                      const double *cov2, const double *l1, const double *l2, double w1, double w2,
-                                     double *lc, double *x, double *mahalanobis, double *log_ratio_c,
-                                     double *log_ratio_1)
+                                     double *lc, double *combined, double *x, double *mahalanobis,
+                                     double *log_ratio_c, double *log_ratio_1)
 {
     double sum = 0.0, ratio_c = 0.0, ratio_1 = 0.0;
     size_t i, k;
-    for (i = 0; i < d; ++i) {  /* the combined covariance, both triangles (the symmetry test reads both) */
+    for (i = 0; i < d; ++i) {  /* both triangles: the factorisation's symmetry test reads both */
         for (k = 0; k <= i; ++k) {
-            lc[i*d + k] = lc[k*d + i] = w2*cov2[i*d + k] + w1*cov1[i*d + k];
+            combined[i*d + k] = combined[k*d + i] = w2*cov2[i*d + k] + w1*cov1[i*d + k];
         }
     }
-    for (i = 0; i < d; ++i) {  /* lc in place: each entry is read before it is overwritten */
-        for (k = 0; k <= i; ++k) {
-            double s = lc[i*d + k];
-            size_t m;
-            for (m = 0; m < k; ++m) {
-                s -= lc[i*d + m]*lc[k*d + m];
-            }
-            if (i == k) {
-                if (!(s > 0.0) || !isfinite(s)) {
-                    return 1;
-                }
-                lc[i*d + i] = sqrt(s);
-            } else {
-                lc[i*d + k] = s/lc[k*d + k];
-            }
-        }
+    if (derive_cholesky(d, combined, lc)) {
+        return 1;
     }
     for (i = 0; i < d; ++i) {
         double s = mu1[i] - mu2[i];
@@ -1448,14 +1434,15 @@ static int derive_renyi_mvn_mvn_terms(size_t d, const double *mu1, const double 
 }
 
 static int derive_renyi_mvn_mvn_far(size_t d, const double *mu1, const double *cov1, const double *mu2, const double *cov2,
-                       const double *l1, const double *l2, double alpha, double *lc, double *x, double *out)
+                       const double *l1, const double *l2, double alpha, double *lc, double *combined, double *x,
+                       double *out)
 {
     double mahalanobis, log_ratio_c, log_ratio_1, scale_terms;
     if (derive_near_pair(d, cov1, cov2, l1, l2) || alpha < 0.05 || fabs(1.0 - alpha) < 0.05) {
         return 1;
     }
-    if (derive_combined_terms(d, mu1, cov1, mu2, cov2, l1, l2, 1.0 - alpha, alpha, lc, x, &mahalanobis,
-                                  &log_ratio_c, &log_ratio_1)) {
+    if (derive_combined_terms(d, mu1, cov1, mu2, cov2, l1, l2, 1.0 - alpha, alpha, lc, combined, x,
+                                  &mahalanobis, &log_ratio_c, &log_ratio_1)) {
         if (alpha > 1.0) {  /* S_alpha is not positive definite: the integral diverges */
             *out = INFINITY;
             return 0;
@@ -1470,7 +1457,7 @@ static int derive_renyi_mvn_mvn_far(size_t d, const double *mu1, const double *c
 int derive_renyi_mvn_mvn_tril(size_t d, const double *mu1, const double *l1, const double *mu2, const double *l2, double alpha,
                  double *out)
 {
-    const size_t count = derive_scratch_count(d, 6);
+    const size_t count = derive_scratch_count(d, 7);
     double *l;
     int status = 0;
     if (!(alpha > 0.0) || !isfinite(alpha)) {
@@ -1483,7 +1470,7 @@ int derive_renyi_mvn_mvn_tril(size_t d, const double *mu1, const double *l1, con
     if (!derive_is_factor(d, l1) || !derive_is_factor(d, l2)) {
         return 1;
     }
-    /* l1, l2, w (cov1 first), h (cov2 first), lc, then 3d; zeroed: GCC's -Wmaybe-uninitialized cannot
+    /* l1, l2, w (cov1 first), h (cov2 first), lc, the combined covariance, then 3d; zeroed: GCC's -Wmaybe-uninitialized cannot
      * follow the writes through the calls at -O3; the cast: C++ */
     l = (double *)calloc(count, sizeof *l);
     if (l == NULL) {
@@ -1492,9 +1479,9 @@ int derive_renyi_mvn_mvn_tril(size_t d, const double *mu1, const double *l1, con
     derive_positive_factors(d, l1, l2, l, l + d*d);
     derive_covariance_of(d, l, l + 2*d*d);
     derive_covariance_of(d, l + d*d, l + 3*d*d);
-    if (derive_renyi_mvn_mvn_far(d, mu1, l + 2*d*d, mu2, l + 3*d*d, l, l + d*d, alpha, l + 4*d*d, l + 5*d*d, out)) {
-        derive_whitened_factors(d, l, l + d*d, l + 2*d*d, l + 3*d*d, l + 5*d*d);
-        status = derive_renyi_mvn_mvn_terms(d, mu1, mu2, l + d*d, l + 2*d*d, alpha, l + 5*d*d, out);
+    if (derive_renyi_mvn_mvn_far(d, mu1, l + 2*d*d, mu2, l + 3*d*d, l, l + d*d, alpha, l + 4*d*d, l + 5*d*d, l + 6*d*d, out)) {
+        derive_whitened_factors(d, l, l + d*d, l + 2*d*d, l + 3*d*d, l + 6*d*d);
+        status = derive_renyi_mvn_mvn_terms(d, mu1, mu2, l + d*d, l + 2*d*d, alpha, l + 6*d*d, out);
     }
     free(l);
     return status;
@@ -1513,13 +1500,13 @@ int derive_renyi_mvn_mvn(size_t d, const double *mu1, const double *cov1, const 
     if (!count) {
         return 2;
     }
-    l = (double *)malloc(count*sizeof *l);  /* l1, l2, w (lc on the far route), h, then 3d */
+    l = (double *)malloc(count*sizeof *l);  /* l1, l2, w (lc on the far route), h (the combined covariance there), then 3d */
     if (l == NULL) {
         return 2;
     }
     if (!derive_cholesky(d, cov1, l) && !derive_cholesky(d, cov2, l + d*d)) {
         status = 0;
-        if (derive_renyi_mvn_mvn_far(d, mu1, cov1, mu2, cov2, l, l + d*d, alpha, l + 2*d*d, l + 4*d*d, out)) {
+        if (derive_renyi_mvn_mvn_far(d, mu1, cov1, mu2, cov2, l, l + d*d, alpha, l + 2*d*d, l + 3*d*d, l + 4*d*d, out)) {
             derive_whitened_covariances(d, l + d*d, cov1, cov2, l + 2*d*d, l + 3*d*d, l + 4*d*d);
             status = derive_renyi_mvn_mvn_terms(d, mu1, mu2, l + d*d, l + 2*d*d, alpha, l + 4*d*d, out);
         }
@@ -1533,7 +1520,9 @@ int derive_renyi_mvn_mvn(size_t d, const double *mu1, const double *cov1, const 
  * Derivation: bhattacharyya-mvn-mvn; with cov2 = l2 l2^T, W = l2^-1 (cov1 - cov2) l2^-T (from the exact
  * difference of the inputs, or from l1 - l2), its eigenvalues lambda_i and g = l2^-1 (mu1 - mu2):
  * mahalanobis = g^T (I + W/2)^-1 g and scale_terms = sum_i 1/2 log1p(rho_i^2/(2 sqrt(1 + lambda_i))),
- * rho_i = lambda_i/(1 + sqrt(1 + lambda_i)): nonnegative terms, zero exactly at q = p.
+ * rho_i = lambda_i/(1 + sqrt(1 + lambda_i)): the Bhattacharyya distance's terms (D_B = mahalanobis/8 +
+ * scale_terms), nonnegative, zero exactly at q = p; the squared Hellinger distance -expm1(-D_B) is
+ * printed from the same terms.
  * Far from p (derive_near_pair fails: W has an eigenvalue beyond 1/2) derive_bhattacharyya_mvn_mvn_far takes the same
  * two terms from the closed form instead: mahalanobis = ||l_m^-1 (mu1 - mu2)||^2 with l_m = chol(S_m),
  * S_m = (S_1 + S_2)/2, and scale_terms = 1/2 log det S_m/det S_2 - 1/4 log det S_1/det S_2 from Cholesky
@@ -1556,11 +1545,11 @@ static int derive_bhattacharyya_mvn_mvn_terms(size_t d, const double *mu1, const
 }
 
 static int derive_bhattacharyya_mvn_mvn_far(size_t d, const double *mu1, const double *cov1, const double *mu2, const double *cov2,
-                       const double *l1, const double *l2, double *lc, double *x, double *out)
+                       const double *l1, const double *l2, double *lc, double *combined, double *x, double *out)
 {
     double mahalanobis, log_ratio_c, log_ratio_1, scale_terms;
     if (derive_near_pair(d, cov1, cov2, l1, l2) || derive_combined_terms(
-            d, mu1, cov1, mu2, cov2, l1, l2, 0.5, 0.5, lc, x, &mahalanobis, &log_ratio_c, &log_ratio_1)) {
+            d, mu1, cov1, mu2, cov2, l1, l2, 0.5, 0.5, lc, combined, x, &mahalanobis, &log_ratio_c, &log_ratio_1)) {
         return 1;
     }
     scale_terms = 0.5*log_ratio_c - 0.25*log_ratio_1;
@@ -1570,7 +1559,7 @@ static int derive_bhattacharyya_mvn_mvn_far(size_t d, const double *mu1, const d
 
 int derive_bhattacharyya_mvn_mvn_tril(size_t d, const double *mu1, const double *l1, const double *mu2, const double *l2, double *out)
 {
-    const size_t count = derive_scratch_count(d, 6);
+    const size_t count = derive_scratch_count(d, 7);
     double *l;
     int status = 0;
     if (!count) {
@@ -1579,7 +1568,7 @@ int derive_bhattacharyya_mvn_mvn_tril(size_t d, const double *mu1, const double 
     if (!derive_is_factor(d, l1) || !derive_is_factor(d, l2)) {
         return 1;
     }
-    /* l1, l2, w (cov1 first), h (cov2 first), lc, then 3d; zeroed: GCC's -Wmaybe-uninitialized cannot
+    /* l1, l2, w (cov1 first), h (cov2 first), lc, the combined covariance, then 3d; zeroed: GCC's -Wmaybe-uninitialized cannot
      * follow the writes through the calls at -O3; the cast: C++ */
     l = (double *)calloc(count, sizeof *l);
     if (l == NULL) {
@@ -1588,9 +1577,9 @@ int derive_bhattacharyya_mvn_mvn_tril(size_t d, const double *mu1, const double 
     derive_positive_factors(d, l1, l2, l, l + d*d);
     derive_covariance_of(d, l, l + 2*d*d);
     derive_covariance_of(d, l + d*d, l + 3*d*d);
-    if (derive_bhattacharyya_mvn_mvn_far(d, mu1, l + 2*d*d, mu2, l + 3*d*d, l, l + d*d, l + 4*d*d, l + 5*d*d, out)) {
-        derive_whitened_factors(d, l, l + d*d, l + 2*d*d, l + 3*d*d, l + 5*d*d);
-        status = derive_bhattacharyya_mvn_mvn_terms(d, mu1, mu2, l + d*d, l + 2*d*d, l + 5*d*d, out);
+    if (derive_bhattacharyya_mvn_mvn_far(d, mu1, l + 2*d*d, mu2, l + 3*d*d, l, l + d*d, l + 4*d*d, l + 5*d*d, l + 6*d*d, out)) {
+        derive_whitened_factors(d, l, l + d*d, l + 2*d*d, l + 3*d*d, l + 6*d*d);
+        status = derive_bhattacharyya_mvn_mvn_terms(d, mu1, mu2, l + d*d, l + 2*d*d, l + 6*d*d, out);
     }
     free(l);
     return status;
@@ -1604,13 +1593,13 @@ int derive_bhattacharyya_mvn_mvn(size_t d, const double *mu1, const double *cov1
     if (!count) {
         return 2;
     }
-    l = (double *)malloc(count*sizeof *l);  /* l1, l2, w (lc on the far route), h, then 3d */
+    l = (double *)malloc(count*sizeof *l);  /* l1, l2, w (lc on the far route), h (the combined covariance there), then 3d */
     if (l == NULL) {
         return 2;
     }
     if (!derive_cholesky(d, cov1, l) && !derive_cholesky(d, cov2, l + d*d)) {
         status = 0;
-        if (derive_bhattacharyya_mvn_mvn_far(d, mu1, cov1, mu2, cov2, l, l + d*d, l + 2*d*d, l + 4*d*d, out)) {
+        if (derive_bhattacharyya_mvn_mvn_far(d, mu1, cov1, mu2, cov2, l, l + d*d, l + 2*d*d, l + 3*d*d, l + 4*d*d, out)) {
             derive_whitened_covariances(d, l + d*d, cov1, cov2, l + 2*d*d, l + 3*d*d, l + 4*d*d);
             status = derive_bhattacharyya_mvn_mvn_terms(d, mu1, mu2, l + d*d, l + 2*d*d, l + 4*d*d, out);
         }
@@ -1623,9 +1612,10 @@ int derive_bhattacharyya_mvn_mvn(size_t d, const double *mu1, const double *cov1
  * Formula: 1 - exp(-((mu_1.T - mu_2.T)*((1/2)*Sigma_1 + (1/2)*Sigma_2)**(-1)*(mu_1 - mu_2))[0, 0]/8)/sqrt(Determinant((1/2)*Sigma_1 + (1/2)*Sigma_2)/sqrt(Determinant(Sigma_1)*Determinant(Sigma_2)))
  * Derivation: hellinger-mvn-mvn; with cov2 = l2 l2^T, W = l2^-1 (cov1 - cov2) l2^-T (from the exact
  * difference of the inputs, or from l1 - l2), its eigenvalues lambda_i and g = l2^-1 (mu1 - mu2):
- * the Bhattacharyya distance D_B = mahalanobis/8 + scale_terms, with mahalanobis = g^T (I + W/2)^-1 g
- * and scale_terms = sum_i 1/2 log1p(rho_i^2/(2 sqrt(1 + lambda_i))),
- * rho_i = lambda_i/(1 + sqrt(1 + lambda_i)); H^2 = -expm1(-D_B), zero exactly at q = p.
+ * mahalanobis = g^T (I + W/2)^-1 g and scale_terms = sum_i 1/2 log1p(rho_i^2/(2 sqrt(1 + lambda_i))),
+ * rho_i = lambda_i/(1 + sqrt(1 + lambda_i)): the Bhattacharyya distance's terms (D_B = mahalanobis/8 +
+ * scale_terms), nonnegative, zero exactly at q = p; the squared Hellinger distance -expm1(-D_B) is
+ * printed from the same terms.
  * Far from p (derive_near_pair fails: W has an eigenvalue beyond 1/2) derive_hellinger_squared_mvn_mvn_far takes the same
  * two terms from the closed form instead: mahalanobis = ||l_m^-1 (mu1 - mu2)||^2 with l_m = chol(S_m),
  * S_m = (S_1 + S_2)/2, and scale_terms = 1/2 log det S_m/det S_2 - 1/4 log det S_1/det S_2 from Cholesky
@@ -1648,11 +1638,11 @@ static int derive_hellinger_squared_mvn_mvn_terms(size_t d, const double *mu1, c
 }
 
 static int derive_hellinger_squared_mvn_mvn_far(size_t d, const double *mu1, const double *cov1, const double *mu2, const double *cov2,
-                       const double *l1, const double *l2, double *lc, double *x, double *out)
+                       const double *l1, const double *l2, double *lc, double *combined, double *x, double *out)
 {
     double mahalanobis, log_ratio_c, log_ratio_1, scale_terms;
     if (derive_near_pair(d, cov1, cov2, l1, l2) || derive_combined_terms(
-            d, mu1, cov1, mu2, cov2, l1, l2, 0.5, 0.5, lc, x, &mahalanobis, &log_ratio_c, &log_ratio_1)) {
+            d, mu1, cov1, mu2, cov2, l1, l2, 0.5, 0.5, lc, combined, x, &mahalanobis, &log_ratio_c, &log_ratio_1)) {
         return 1;
     }
     scale_terms = 0.5*log_ratio_c - 0.25*log_ratio_1;
@@ -1662,7 +1652,7 @@ static int derive_hellinger_squared_mvn_mvn_far(size_t d, const double *mu1, con
 
 int derive_hellinger_squared_mvn_mvn_tril(size_t d, const double *mu1, const double *l1, const double *mu2, const double *l2, double *out)
 {
-    const size_t count = derive_scratch_count(d, 6);
+    const size_t count = derive_scratch_count(d, 7);
     double *l;
     int status = 0;
     if (!count) {
@@ -1671,7 +1661,7 @@ int derive_hellinger_squared_mvn_mvn_tril(size_t d, const double *mu1, const dou
     if (!derive_is_factor(d, l1) || !derive_is_factor(d, l2)) {
         return 1;
     }
-    /* l1, l2, w (cov1 first), h (cov2 first), lc, then 3d; zeroed: GCC's -Wmaybe-uninitialized cannot
+    /* l1, l2, w (cov1 first), h (cov2 first), lc, the combined covariance, then 3d; zeroed: GCC's -Wmaybe-uninitialized cannot
      * follow the writes through the calls at -O3; the cast: C++ */
     l = (double *)calloc(count, sizeof *l);
     if (l == NULL) {
@@ -1680,9 +1670,9 @@ int derive_hellinger_squared_mvn_mvn_tril(size_t d, const double *mu1, const dou
     derive_positive_factors(d, l1, l2, l, l + d*d);
     derive_covariance_of(d, l, l + 2*d*d);
     derive_covariance_of(d, l + d*d, l + 3*d*d);
-    if (derive_hellinger_squared_mvn_mvn_far(d, mu1, l + 2*d*d, mu2, l + 3*d*d, l, l + d*d, l + 4*d*d, l + 5*d*d, out)) {
-        derive_whitened_factors(d, l, l + d*d, l + 2*d*d, l + 3*d*d, l + 5*d*d);
-        status = derive_hellinger_squared_mvn_mvn_terms(d, mu1, mu2, l + d*d, l + 2*d*d, l + 5*d*d, out);
+    if (derive_hellinger_squared_mvn_mvn_far(d, mu1, l + 2*d*d, mu2, l + 3*d*d, l, l + d*d, l + 4*d*d, l + 5*d*d, l + 6*d*d, out)) {
+        derive_whitened_factors(d, l, l + d*d, l + 2*d*d, l + 3*d*d, l + 6*d*d);
+        status = derive_hellinger_squared_mvn_mvn_terms(d, mu1, mu2, l + d*d, l + 2*d*d, l + 6*d*d, out);
     }
     free(l);
     return status;
@@ -1696,13 +1686,13 @@ int derive_hellinger_squared_mvn_mvn(size_t d, const double *mu1, const double *
     if (!count) {
         return 2;
     }
-    l = (double *)malloc(count*sizeof *l);  /* l1, l2, w (lc on the far route), h, then 3d */
+    l = (double *)malloc(count*sizeof *l);  /* l1, l2, w (lc on the far route), h (the combined covariance there), then 3d */
     if (l == NULL) {
         return 2;
     }
     if (!derive_cholesky(d, cov1, l) && !derive_cholesky(d, cov2, l + d*d)) {
         status = 0;
-        if (derive_hellinger_squared_mvn_mvn_far(d, mu1, cov1, mu2, cov2, l, l + d*d, l + 2*d*d, l + 4*d*d, out)) {
+        if (derive_hellinger_squared_mvn_mvn_far(d, mu1, cov1, mu2, cov2, l, l + d*d, l + 2*d*d, l + 3*d*d, l + 4*d*d, out)) {
             derive_whitened_covariances(d, l + d*d, cov1, cov2, l + 2*d*d, l + 3*d*d, l + 4*d*d);
             status = derive_hellinger_squared_mvn_mvn_terms(d, mu1, mu2, l + d*d, l + 2*d*d, l + 4*d*d, out);
         }

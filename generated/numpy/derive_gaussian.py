@@ -571,27 +571,28 @@ def _solve_lower(l, b):
     return x
 
 
+def _pair_shapes(mu1, m1, mu2, m2, names, validate, *others):
+    """The means checked against d, and the batch shape everything (and ``others``, the Rényi order)
+    broadcasts to; shared by the full-covariance kernels of two distributions."""
+    d = m1.shape[-1]
+    if m2.shape[-1] != d:
+        raise ValueError(f"{names[1]} is {d} x {d} but {names[3]} is {m2.shape[-1]} x {m2.shape[-1]}")
+    mu1, mu2 = _vector(mu1, names[0], d, validate), _vector(mu2, names[2], d, validate)
+    try:
+        shape = np.broadcast_shapes(mu1.shape[:-1], m1.shape[:-2], mu2.shape[:-1], m2.shape[:-2],
+                                    *(a.shape for a in others))
+    except ValueError:
+        listed = ", ".join(f"{n} {a.shape}" for n, a in zip((*names, "alpha"), (mu1, m1, mu2, m2, *others)))
+        raise ValueError(f"shapes do not broadcast: {listed}") from None
+    return mu1, mu2, shape
+
+
 def _order(alpha, validate):
     """The Rényi order as float64: ``validate``: finite and > 0, else ValueError naming alpha."""
     alpha = _float64(alpha, "alpha")
     if validate:
         _require_valid({"alpha": alpha}, ("alpha",))
     return alpha
-
-
-def _pair_shapes(mu1, m1, mu2, m2, names, validate, *others):
-    """The means checked against d, and the batch shape everything (and ``others``) broadcasts to."""
-    d = m1.shape[-1]
-    if m2.shape[-1] != d:
-        raise ValueError(f"{names[1]} is {d} x {d} but {names[3]} is {m2.shape[-1]} x {m2.shape[-1]}")
-    mu1, mu2 = _vector(mu1, names[0], d, validate), _vector(mu2, names[2], d, validate)
-    shapes = (mu1.shape[:-1], m1.shape[:-2], mu2.shape[:-1], m2.shape[:-2], *(a.shape for a in others))
-    try:
-        shape = np.broadcast_shapes(*shapes)
-    except ValueError:
-        listed = ", ".join(f"{n} {s}" for n, s in zip((*names, "alpha"), shapes))
-        raise ValueError(f"shapes do not broadcast: {listed}") from None
-    return mu1, mu2, shape
 
 
 def _symmetric_from_lower(a):
@@ -893,7 +894,7 @@ def kl_mvn_mvn(mu1, cov1, mu2, cov2, *, validate=True):
     """
     names = ("mu1", "cov1", "mu2", "cov2")
     cov1, cov2 = _covariance(cov1, "cov1", validate), _covariance(cov2, "cov2", validate)
-    mu1, mu2, shape = _kl_mvn_mvn_shapes(mu1, cov1, mu2, cov2, names, validate)
+    mu1, mu2, shape = _pair_shapes(mu1, cov1, mu2, cov2, names, validate)
     d = cov1.shape[-1]
     l2 = np.broadcast_to(_cholesky(cov2, "cov2"), shape + (d, d))
     cov1 = np.broadcast_to(cov1, shape + (d, d))
@@ -931,24 +932,10 @@ def kl_mvn_mvn_tril(mu1, scale_tril1, mu2, scale_tril2, *, validate=True):
     L₁ − L₂ is formed from the inputs, exact when they are close."""
     names = ("mu1", "scale_tril1", "mu2", "scale_tril2")
     l1, l2 = _factor(scale_tril1, "scale_tril1", validate), _factor(scale_tril2, "scale_tril2", validate)
-    mu1, mu2, shape = _kl_mvn_mvn_shapes(mu1, l1, mu2, l2, names, validate)
+    mu1, mu2, shape = _pair_shapes(mu1, l1, mu2, l2, names, validate)
     d = l1.shape[-1]
     l1, l2 = np.broadcast_to(l1, shape + (d, d)), np.broadcast_to(l2, shape + (d, d))
     return _kl_mvn_mvn_terms(mu1, l1, mu2, l2, l1 - l2, shape)
-
-
-def _kl_mvn_mvn_shapes(mu1, m1, mu2, m2, names, validate):
-    """The means checked against d and the batch shape everything broadcasts to."""
-    d = m1.shape[-1]
-    if m2.shape[-1] != d:
-        raise ValueError(f"{names[1]} is {d} x {d} but {names[3]} is {m2.shape[-1]} x {m2.shape[-1]}")
-    mu1, mu2 = _vector(mu1, names[0], d, validate), _vector(mu2, names[2], d, validate)
-    try:
-        shape = np.broadcast_shapes(mu1.shape[:-1], m1.shape[:-2], mu2.shape[:-1], m2.shape[:-2])
-    except ValueError:
-        shapes = ", ".join(f"{n} {a.shape}" for n, a in zip(names, (mu1, m1, mu2, m2)))
-        raise ValueError(f"shapes do not broadcast: {shapes}") from None
-    return mu1, mu2, shape
 
 
 def _kl_mvn_mvn_gap(mu1, mu2):
@@ -1277,9 +1264,11 @@ def bhattacharyya_mvn_mvn(mu1, cov1, mu2, cov2, *, validate=True):
     Printed from the derivation ``bhattacharyya-mvn-mvn``: with cov2 = L₂L₂ᵀ, W = L₂⁻¹(cov1 − cov2)L₂⁻ᵀ (from
     the exact difference of the inputs), its eigenvalues λᵢ and g = L₂⁻¹(μ₁ − μ₂):
     mahalanobis = gᵀ(I + W/2)⁻¹g and scale_terms = Σᵢ ½ log1p(ρᵢ²/(2√(1 + λᵢ))),
-    ρᵢ = λᵢ/(1 + √(1 + λᵢ)): nonnegative terms, zero exactly at q = p.  ``mu`` has shape (..., d)
-    and ``cov`` (..., d, d), batched over the leading axes; only the lower triangles are read; a
-    covariance that is not symmetric (to round-off) positive definite raises ``ValueError``.
+    ρᵢ = λᵢ/(1 + √(1 + λᵢ)): the Bhattacharyya distance's terms, nonnegative, zero exactly at q = p
+    (H² = −expm1(−D_B) is printed from the same terms, and loses nothing where D_B is small).
+    ``mu`` has shape (..., d) and ``cov`` (..., d, d), batched over the leading axes; only the lower
+    triangles are read; a covariance that is not symmetric (to round-off) positive definite raises
+    ``ValueError``.
     Far from p (some |cov1ᵢⱼ − cov2ᵢⱼ| > √(cov2ᵢᵢcov2ⱼⱼ)/2, so W has an eigenvalue beyond ½) the two
     terms come from the closed form instead: ‖Lₘ⁻¹(μ₁ − μ₂)‖² with Lₘ = chol((cov1 + cov2)/2) and
     log-determinant ratios from Cholesky diagonals, which cancel there by a bounded factor only.
@@ -1336,10 +1325,11 @@ def hellinger_squared_mvn_mvn(mu1, cov1, mu2, cov2, *, validate=True):
     Printed from the derivation ``hellinger-mvn-mvn``: with cov2 = L₂L₂ᵀ, W = L₂⁻¹(cov1 − cov2)L₂⁻ᵀ (from
     the exact difference of the inputs), its eigenvalues λᵢ and g = L₂⁻¹(μ₁ − μ₂):
     mahalanobis = gᵀ(I + W/2)⁻¹g and scale_terms = Σᵢ ½ log1p(ρᵢ²/(2√(1 + λᵢ))),
-    ρᵢ = λᵢ/(1 + √(1 + λᵢ)), the Bhattacharyya distance's terms; H² = −expm1(−D_B) loses nothing
-    where D_B is small, and is zero exactly at q = p.  ``mu`` has shape (..., d)
-    and ``cov`` (..., d, d), batched over the leading axes; only the lower triangles are read; a
-    covariance that is not symmetric (to round-off) positive definite raises ``ValueError``.
+    ρᵢ = λᵢ/(1 + √(1 + λᵢ)): the Bhattacharyya distance's terms, nonnegative, zero exactly at q = p
+    (H² = −expm1(−D_B) is printed from the same terms, and loses nothing where D_B is small).
+    ``mu`` has shape (..., d) and ``cov`` (..., d, d), batched over the leading axes; only the lower
+    triangles are read; a covariance that is not symmetric (to round-off) positive definite raises
+    ``ValueError``.
     Far from p (some |cov1ᵢⱼ − cov2ᵢⱼ| > √(cov2ᵢᵢcov2ⱼⱼ)/2, so W has an eigenvalue beyond ½) the two
     terms come from the closed form instead: ‖Lₘ⁻¹(μ₁ − μ₂)‖² with Lₘ = chol((cov1 + cov2)/2) and
     log-determinant ratios from Cholesky diagonals, which cancel there by a bounded factor only.

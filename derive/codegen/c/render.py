@@ -69,7 +69,7 @@ def _signature(kernel: Kernel, prefix: str) -> str:
     arrays = _array_parameters(kernel)
     name = prefix + kernel.spec.name
     if kernel.spec.reduction == "cholesky":
-        return _template(f"{kernel.spec.name}.h").substitute(name=name, summary=kernel.spec.summary).rstrip("\n")
+        return _template(f"{kernel.spec.template_name}.h").substitute(name=name, summary=kernel.spec.summary).rstrip("\n")
     if kernel.spec.reduction:
         return (f"/* {kernel.spec.summary}\n * mu, logvar: d values; the _n form takes n rows of d (row-major). */\n"
                 f"double {name}(size_t d, {arrays});\n"
@@ -106,7 +106,7 @@ def _body(kernel: Kernel, printer: KernelC99Printer) -> str:
 
 def _function(kernel: Kernel, prefix: str, printer: KernelC99Printer, fast_printer: KernelC99Printer) -> str:
     if kernel.spec.reduction == "cholesky":
-        return _template(f"{kernel.spec.name}.c").substitute(
+        return _template(f"{kernel.spec.template_name}.c").substitute(
             name=prefix + kernel.spec.name, internal=INTERNAL, summary=kernel.spec.summary, formula=kernel.formula,
             derivation=kernel.spec.derivation, output=printer.doprint(kernel.output)).rstrip("\n")
     names = [p.name for p in kernel.spec.parameters]

@@ -57,7 +57,7 @@ def _helper(function: type[SpecialFunction], printer: KernelNumPyPrinter) -> tup
 
 def _function(kernel: Kernel, prefix: str, printer: KernelNumPyPrinter, calls: dict[type, Call]) -> str:
     if kernel.spec.reduction == "cholesky":
-        return _template(f"{kernel.spec.name}.py").substitute(
+        return _template(f"{kernel.spec.template_name}.py").substitute(
             name=prefix + kernel.spec.name, summary=kernel.spec.summary, latex=kernel.formula_latex,
             derivation=kernel.spec.derivation, output=printer.doprint(kernel.output),
             **{"scale_term_buffers": calls[ScaleTerm].buffers if ScaleTerm in calls else 0}

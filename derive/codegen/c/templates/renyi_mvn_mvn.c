@@ -53,14 +53,15 @@ static int ${name}_terms(size_t d, const double *mu1, const double *mu2, const d
 }
 
 static int ${name}_far(size_t d, const double *mu1, const double *cov1, const double *mu2, const double *cov2,
-                       const double *l1, const double *l2, double alpha, double *lc, double *x, double *out)
+                       const double *l1, const double *l2, double alpha, double *lc, double *combined, double *x,
+                       double *out)
 {
     double mahalanobis, log_ratio_c, log_ratio_1, scale_terms;
     if (${internal}near_pair(d, cov1, cov2, l1, l2) || alpha < 0.05 || fabs(1.0 - alpha) < 0.05) {
         return 1;
     }
-    if (${internal}combined_terms(d, mu1, cov1, mu2, cov2, l1, l2, 1.0 - alpha, alpha, lc, x, &mahalanobis,
-                                  &log_ratio_c, &log_ratio_1)) {
+    if (${internal}combined_terms(d, mu1, cov1, mu2, cov2, l1, l2, 1.0 - alpha, alpha, lc, combined, x,
+                                  &mahalanobis, &log_ratio_c, &log_ratio_1)) {
         if (alpha > 1.0) {  /* S_alpha is not positive definite: the integral diverges */
             *out = INFINITY;
             return 0;
@@ -75,7 +76,7 @@ static int ${name}_far(size_t d, const double *mu1, const double *cov1, const do
 int ${name}_tril(size_t d, const double *mu1, const double *l1, const double *mu2, const double *l2, double alpha,
                  double *out)
 {
-    const size_t count = ${internal}scratch_count(d, 6);
+    const size_t count = ${internal}scratch_count(d, 7);
     double *l;
     int status = 0;
     if (!(alpha > 0.0) || !isfinite(alpha)) {
@@ -88,7 +89,7 @@ int ${name}_tril(size_t d, const double *mu1, const double *l1, const double *mu
     if (!${internal}is_factor(d, l1) || !${internal}is_factor(d, l2)) {
         return 1;
     }
-    /* l1, l2, w (cov1 first), h (cov2 first), lc, then 3d; zeroed: GCC's -Wmaybe-uninitialized cannot
+    /* l1, l2, w (cov1 first), h (cov2 first), lc, the combined covariance, then 3d; zeroed: GCC's -Wmaybe-uninitialized cannot
      * follow the writes through the calls at -O3; the cast: C++ */
     l = (double *)calloc(count, sizeof *l);
     if (l == NULL) {
@@ -97,9 +98,9 @@ int ${name}_tril(size_t d, const double *mu1, const double *l1, const double *mu
     ${internal}positive_factors(d, l1, l2, l, l + d*d);
     ${internal}covariance_of(d, l, l + 2*d*d);
     ${internal}covariance_of(d, l + d*d, l + 3*d*d);
-    if (${name}_far(d, mu1, l + 2*d*d, mu2, l + 3*d*d, l, l + d*d, alpha, l + 4*d*d, l + 5*d*d, out)) {
-        ${internal}whitened_factors(d, l, l + d*d, l + 2*d*d, l + 3*d*d, l + 5*d*d);
-        status = ${name}_terms(d, mu1, mu2, l + d*d, l + 2*d*d, alpha, l + 5*d*d, out);
+    if (${name}_far(d, mu1, l + 2*d*d, mu2, l + 3*d*d, l, l + d*d, alpha, l + 4*d*d, l + 5*d*d, l + 6*d*d, out)) {
+        ${internal}whitened_factors(d, l, l + d*d, l + 2*d*d, l + 3*d*d, l + 6*d*d);
+        status = ${name}_terms(d, mu1, mu2, l + d*d, l + 2*d*d, alpha, l + 6*d*d, out);
     }
     free(l);
     return status;
@@ -118,13 +119,13 @@ int $name(size_t d, const double *mu1, const double *cov1, const double *mu2, co
     if (!count) {
         return 2;
     }
-    l = (double *)malloc(count*sizeof *l);  /* l1, l2, w (lc on the far route), h, then 3d */
+    l = (double *)malloc(count*sizeof *l);  /* l1, l2, w (lc on the far route), h (the combined covariance there), then 3d */
     if (l == NULL) {
         return 2;
     }
     if (!${internal}cholesky(d, cov1, l) && !${internal}cholesky(d, cov2, l + d*d)) {
         status = 0;
-        if (${name}_far(d, mu1, cov1, mu2, cov2, l, l + d*d, alpha, l + 2*d*d, l + 4*d*d, out)) {
+        if (${name}_far(d, mu1, cov1, mu2, cov2, l, l + d*d, alpha, l + 2*d*d, l + 3*d*d, l + 4*d*d, out)) {
             ${internal}whitened_covariances(d, l + d*d, cov1, cov2, l + 2*d*d, l + 3*d*d, l + 4*d*d);
             status = ${name}_terms(d, mu1, mu2, l + d*d, l + 2*d*d, alpha, l + 4*d*d, out);
         }

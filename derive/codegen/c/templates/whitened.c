@@ -125,38 +125,24 @@ static int ${internal}near_pair(size_t d, const double *cov1, const double *cov2
 }
 
 /* The closed form's terms far from p, from Cholesky factors: lc = chol(w2 cov2 + w1 cov1) (the
- * combined covariance; lower triangles read), *mahalanobis = ||lc^-1 (mu1 - mu2)||^2,
- * *log_ratio_c = 2 sum_i log(lc_ii/l2_ii) = log det(combined)/det(cov2), *log_ratio_1 =
- * 2 sum_i log(l1_ii/l2_ii): ratios, so the covariances' scale cancels exactly.  lc: d x d, x: d
- * doubles.  Returns 1 if the combined covariance is not positive definite. */
+ * combined covariance, formed in ``combined`` from the lower triangles), *mahalanobis =
+ * ||lc^-1 (mu1 - mu2)||^2, *log_ratio_c = 2 sum_i log(lc_ii/l2_ii) = log det(combined)/det(cov2),
+ * *log_ratio_1 = 2 sum_i log(l1_ii/l2_ii): ratios, so the covariances' scale cancels exactly.
+ * lc, combined: d x d; x: d doubles.  Returns 1 if the combined covariance is not positive definite. */
 static int ${internal}combined_terms(size_t d, const double *mu1, const double *cov1, const double *mu2,
                                      const double *cov2, const double *l1, const double *l2, double w1, double w2,
-                                     double *lc, double *x, double *mahalanobis, double *log_ratio_c,
-                                     double *log_ratio_1)
+                                     double *lc, double *combined, double *x, double *mahalanobis,
+                                     double *log_ratio_c, double *log_ratio_1)
 {
     double sum = 0.0, ratio_c = 0.0, ratio_1 = 0.0;
     size_t i, k;
-    for (i = 0; i < d; ++i) {  /* the combined covariance, both triangles (the symmetry test reads both) */
+    for (i = 0; i < d; ++i) {  /* both triangles: the factorisation's symmetry test reads both */
         for (k = 0; k <= i; ++k) {
-            lc[i*d + k] = lc[k*d + i] = w2*cov2[i*d + k] + w1*cov1[i*d + k];
+            combined[i*d + k] = combined[k*d + i] = w2*cov2[i*d + k] + w1*cov1[i*d + k];
         }
     }
-    for (i = 0; i < d; ++i) {  /* lc in place: each entry is read before it is overwritten */
-        for (k = 0; k <= i; ++k) {
-            double s = lc[i*d + k];
-            size_t m;
-            for (m = 0; m < k; ++m) {
-                s -= lc[i*d + m]*lc[k*d + m];
-            }
-            if (i == k) {
-                if (!(s > 0.0) || !isfinite(s)) {
-                    return 1;
-                }
-                lc[i*d + i] = sqrt(s);
-            } else {
-                lc[i*d + k] = s/lc[k*d + k];
-            }
-        }
+    if (${internal}cholesky(d, combined, lc)) {
+        return 1;
     }
     for (i = 0; i < d; ++i) {
         double s = mu1[i] - mu2[i];

@@ -8,9 +8,11 @@ def $name(mu1, cov1, mu2, cov2, *, validate=True):
     Printed from the derivation ``$derivation``: with cov2 = L₂L₂ᵀ, W = L₂⁻¹(cov1 − cov2)L₂⁻ᵀ (from
     the exact difference of the inputs), its eigenvalues λᵢ and g = L₂⁻¹(μ₁ − μ₂):
     mahalanobis = gᵀ(I + W/2)⁻¹g and scale_terms = Σᵢ ½ log1p(ρᵢ²/(2√(1 + λᵢ))),
-    ρᵢ = λᵢ/(1 + √(1 + λᵢ)): nonnegative terms, zero exactly at q = p.  ``mu`` has shape (..., d)
-    and ``cov`` (..., d, d), batched over the leading axes; only the lower triangles are read; a
-    covariance that is not symmetric (to round-off) positive definite raises ``ValueError``.
+    ρᵢ = λᵢ/(1 + √(1 + λᵢ)): the Bhattacharyya distance's terms, nonnegative, zero exactly at q = p
+    (H² = −expm1(−D_B) is printed from the same terms, and loses nothing where D_B is small).
+    ``mu`` has shape (..., d) and ``cov`` (..., d, d), batched over the leading axes; only the lower
+    triangles are read; a covariance that is not symmetric (to round-off) positive definite raises
+    ``ValueError``.
     Far from p (some |cov1ᵢⱼ − cov2ᵢⱼ| > √(cov2ᵢᵢcov2ⱼⱼ)/2, so W has an eigenvalue beyond ½) the two
     terms come from the closed form instead: ‖Lₘ⁻¹(μ₁ − μ₂)‖² with Lₘ = chol((cov1 + cov2)/2) and
     log-determinant ratios from Cholesky diagonals, which cancel there by a bounded factor only.

@@ -15,7 +15,7 @@ def $name(mu1, cov1, mu2, cov2, *, validate=True):
     """
     names = ("mu1", "cov1", "mu2", "cov2")
     cov1, cov2 = _covariance(cov1, "cov1", validate), _covariance(cov2, "cov2", validate)
-    mu1, mu2, shape = _${name}_shapes(mu1, cov1, mu2, cov2, names, validate)
+    mu1, mu2, shape = _pair_shapes(mu1, cov1, mu2, cov2, names, validate)
     d = cov1.shape[-1]
     l2 = np.broadcast_to(_cholesky(cov2, "cov2"), shape + (d, d))
     cov1 = np.broadcast_to(cov1, shape + (d, d))
@@ -53,24 +53,10 @@ def ${name}_tril(mu1, scale_tril1, mu2, scale_tril2, *, validate=True):
     L₁ − L₂ is formed from the inputs, exact when they are close."""
     names = ("mu1", "scale_tril1", "mu2", "scale_tril2")
     l1, l2 = _factor(scale_tril1, "scale_tril1", validate), _factor(scale_tril2, "scale_tril2", validate)
-    mu1, mu2, shape = _${name}_shapes(mu1, l1, mu2, l2, names, validate)
+    mu1, mu2, shape = _pair_shapes(mu1, l1, mu2, l2, names, validate)
     d = l1.shape[-1]
     l1, l2 = np.broadcast_to(l1, shape + (d, d)), np.broadcast_to(l2, shape + (d, d))
     return _${name}_terms(mu1, l1, mu2, l2, l1 - l2, shape)
-
-
-def _${name}_shapes(mu1, m1, mu2, m2, names, validate):
-    """The means checked against d and the batch shape everything broadcasts to."""
-    d = m1.shape[-1]
-    if m2.shape[-1] != d:
-        raise ValueError(f"{names[1]} is {d} x {d} but {names[3]} is {m2.shape[-1]} x {m2.shape[-1]}")
-    mu1, mu2 = _vector(mu1, names[0], d, validate), _vector(mu2, names[2], d, validate)
-    try:
-        shape = np.broadcast_shapes(mu1.shape[:-1], m1.shape[:-2], mu2.shape[:-1], m2.shape[:-2])
-    except ValueError:
-        shapes = ", ".join(f"{n} {a.shape}" for n, a in zip(names, (mu1, m1, mu2, m2)))
-        raise ValueError(f"shapes do not broadcast: {shapes}") from None
-    return mu1, mu2, shape
 
 
 def _${name}_gap(mu1, mu2):

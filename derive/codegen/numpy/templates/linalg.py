@@ -98,3 +98,19 @@ def _solve_lower(l, b):
         for i in range(1, d):
             x[..., i, :] = (b[..., i, :] - (l[..., i, None, :i] @ x[..., :i, :])[..., 0, :]) / l[..., i, i, None]
     return x
+
+
+def _pair_shapes(mu1, m1, mu2, m2, names, validate, *others):
+    """The means checked against d, and the batch shape everything (and ``others``, the Rényi order)
+    broadcasts to; shared by the full-covariance kernels of two distributions."""
+    d = m1.shape[-1]
+    if m2.shape[-1] != d:
+        raise ValueError(f"{names[1]} is {d} x {d} but {names[3]} is {m2.shape[-1]} x {m2.shape[-1]}")
+    mu1, mu2 = _vector(mu1, names[0], d, validate), _vector(mu2, names[2], d, validate)
+    try:
+        shape = np.broadcast_shapes(mu1.shape[:-1], m1.shape[:-2], mu2.shape[:-1], m2.shape[:-2],
+                                    *(a.shape for a in others))
+    except ValueError:
+        listed = ", ".join(f"{n} {a.shape}" for n, a in zip((*names, "alpha"), (mu1, m1, mu2, m2, *others)))
+        raise ValueError(f"shapes do not broadcast: {listed}") from None
+    return mu1, mu2, shape

@@ -8,21 +8,6 @@ def _order(alpha, validate):
     return alpha
 
 
-def _pair_shapes(mu1, m1, mu2, m2, names, validate, *others):
-    """The means checked against d, and the batch shape everything (and ``others``) broadcasts to."""
-    d = m1.shape[-1]
-    if m2.shape[-1] != d:
-        raise ValueError(f"{names[1]} is {d} x {d} but {names[3]} is {m2.shape[-1]} x {m2.shape[-1]}")
-    mu1, mu2 = _vector(mu1, names[0], d, validate), _vector(mu2, names[2], d, validate)
-    shapes = (mu1.shape[:-1], m1.shape[:-2], mu2.shape[:-1], m2.shape[:-2], *(a.shape for a in others))
-    try:
-        shape = np.broadcast_shapes(*shapes)
-    except ValueError:
-        listed = ", ".join(f"{n} {s}" for n, s in zip((*names, "alpha"), shapes))
-        raise ValueError(f"shapes do not broadcast: {listed}") from None
-    return mu1, mu2, shape
-
-
 def _symmetric_from_lower(a):
     """The symmetric matrix whose lower triangle is ``a``'s (the kernels read lower triangles)."""
     lower = np.tril(a)
