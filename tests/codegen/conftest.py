@@ -394,11 +394,19 @@ def c_lib(request, cc, header_text, tmp_path_factory) -> CLibrary:
     unless told not to), always with ``-Wall -Wextra -Werror -pedantic``; loaded by cffi (ABI mode)."""
     import cffi
 
-    flags = {"-O0": ["-O0"], "recommended": recommended_flags(header_text),
-             "recommended, GNU C": [*recommended_flags(header_text), "-std=gnu11"]}[request.param]
-    out = tmp_path_factory.mktemp("clib") / "libderive_gaussian.so"
-    result = compile_shared(cc, [GENERATED_C / "derive_gaussian.c"], out, flags, include=[GENERATED_C])
-    ffi = cffi.FFI()
-    ffi.cdef(header_cdef(header_text))
-    return CLibrary(flags, ffi, ffi.dlopen(str(out)), out, result.stdout + result.stderr)
+    if request.param not in _COMPILED:
+        flags = {"-O0": ["-O0"], "recommended": recommended_flags(header_text),
+                 "recommended, GNU C": [*recommended_flags(header_text), "-std=gnu11"]}[request.param]
+        out = tmp_path_factory.mktemp("clib") / "libderive_gaussian.so"
+        result = compile_shared(cc, [GENERATED_C / "derive_gaussian.c"], out, flags, include=[GENERATED_C])
+        ffi = cffi.FFI()
+        ffi.cdef(header_cdef(header_text))
+        _COMPILED[request.param] = CLibrary(flags, ffi, ffi.dlopen(str(out)), out, result.stdout + result.stderr)
+    return _COMPILED[request.param]
+
+
+_COMPILED: dict[str, CLibrary] = {}
+"""Each level's library, built once per process: pytest tears a parametrised session fixture down
+whenever the next test needs another of its parameters, and test order interleaves the levels, so
+without this the same library was compiled some twenty times a run."""
 
