@@ -9,11 +9,12 @@ import argparse
 import importlib.util
 import os
 import sys
+import textwrap
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from derive import derivations
+from derive import __version__, derivations
 from derive.derivations import registry
 from derive.emit import json, latex, markdown, text
 from derive.engine import StepRejected
@@ -33,6 +34,7 @@ class _Parser(argparse.ArgumentParser):
 
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="derive", description="Checked derivations of Gaussian entropies and divergences.")
+    parser.add_argument("--version", action="version", version=f"derive {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     listing = commands.add_parser("list", help="one derivation a line: name, then title (and where it comes from, "
                                                "if not from derive)")
@@ -49,18 +51,44 @@ def _parser() -> argparse.ArgumentParser:
     generate.add_argument("--out", type=_folder, help="root folder for generated/ and notebooks/ "
                                                    "(default: the repository)")
     generate.add_argument("--check", action="store_true", help="write nothing; exit 1 if any file would change")
+    _quiet_option(generate)
     notebooks = commands.add_parser("notebooks", help="write the teaching notebooks; --execute runs them for publishing")
     notebooks.add_argument("--out", type=_folder, help="folder to write into (default: the repository's notebooks/; "
                                                     "required with --execute)")
     notebooks.add_argument("--execute", action="store_true",
                            help="run each notebook in a fresh kernel and keep its outputs (needs nbclient, ipykernel)")
-    codegen = commands.add_parser("codegen", help="kernels for another project, with your prefix")
+    _quiet_option(notebooks)
+    codegen = commands.add_parser("codegen", help="kernels for another project, with your prefix",
+                                  formatter_class=argparse.RawDescriptionHelpFormatter, epilog=_known_kernels())
     codegen.add_argument("language", choices=["c", "numpy"])
-    codegen.add_argument("names", nargs="*", metavar="NAME", help="only these kernels (default: all)")
+    codegen.add_argument("names", nargs="*", metavar="NAME",
+                         help="only these kernels, or the kernels of these derivations (default: all)")
     codegen.add_argument("--prefix", help="start of every function name (default: derive_ for C, none for numpy)")
     codegen.add_argument("--out", type=_folder, default=".", help="folder to write into (default: .)")
     _from_option(codegen)
+    _quiet_option(codegen)
     return parser
+
+
+def _known_kernels() -> str:
+    names = ", ".join(spec.name for spec in registry.kernel_specs())
+    return "kernels (derive's own; --from adds yours):\n" + textwrap.fill(names, 78, initial_indent="  ",
+                                                                           subsequent_indent="  ")
+
+
+def _quiet_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--quiet", action="store_true", help="no progress or summary lines on stderr")
+
+
+def _progress(quiet: bool):
+    """Progress lines for a person at a terminal; nothing in a pipe, a log or with --quiet."""
+    if quiet or not sys.stderr.isatty():
+        return lambda _: None
+    return lambda line: print(line, file=sys.stderr, flush=True)
+
+
+def _summary(quiet: bool):
+    return (lambda _: None) if quiet else (lambda line: print(line, file=sys.stderr))
 
 
 def _folder(text: str) -> Path:
@@ -159,7 +187,7 @@ def _show(name: str, form: str) -> int:
     return 0
 
 
-def _generate(out: Path | None, check: bool) -> int:
+def _generate(out: Path | None, check: bool, quiet: bool = False) -> int:
     from derive import generate
 
     root = out or generate.repository_root()
@@ -167,24 +195,22 @@ def _generate(out: Path | None, check: bool) -> int:
         raise UsageError("not running from a derive checkout: say where to write with --out DIR")
     if out is not None:
         _check_out(out)
-    tty = sys.stderr.isatty()
-    files = generate.render_all(progress=(lambda line: print(line, file=sys.stderr)) if tty else (lambda _: None),
-                                loaded=out is not None)
+    files = generate.render_all(progress=_progress(quiet), loaded=out is not None)
     if check:
         stale = generate.stale(root, files)
         for path in stale:
             label = "left by an interrupted run" if is_staging(path) else "stale"
             print(f"{label}: {path}", file=sys.stderr)
-        print(f"{len(files)} files, {len(stale)} stale", file=sys.stderr)
+        _summary(quiet)(f"{len(files)} files, {len(stale)} stale")
         return 1 if stale else 0
     updated = generate.write(root, files)
     left = sum(is_staging(path) for path in updated)
     removed = f", {left} staging files of an interrupted run removed" if left else ""
-    print(f"{len(files)} files in {root}, {len(updated) - left} updated{removed}", file=sys.stderr)
+    _summary(quiet)(f"{len(files)} files in {root}, {len(updated) - left} updated{removed}")
     return 0
 
 
-def _notebooks(out: Path | None, execute: bool) -> int:
+def _notebooks(out: Path | None, execute: bool, quiet: bool = False) -> int:
     """Unexecuted notebooks (as ``generate`` writes them), or executed copies for publishing.
 
     Executed copies run with the repository's ``notebooks/`` as working folder, wherever they
@@ -201,15 +227,14 @@ def _notebooks(out: Path | None, execute: bool) -> int:
         raise UsageError("not running from a derive checkout: the notebooks load its generated/ kernels")
     if execute:
         _require_execution_tools(root)
-    tty = sys.stderr.isatty()
-    files = generate.render_notebooks(progress=(lambda line: print(line, file=sys.stderr)) if tty else (lambda _: None))
+    progress = _progress(quiet)
+    files = generate.render_notebooks(progress=progress)
     texts = {relative.name: text for relative, text in files.items()}
     if execute:
         from derive import execute as runner
         from derive.emit import notebook
 
-        if tty:
-            print(f"executing {len(texts)} notebooks", file=sys.stderr)
+        progress(f"executing {len(texts)} notebooks")
         outcomes = runner.execute_all({name: notebook.reads(text) for name, text in texts.items()},
                                        root / generate.NOTEBOOKS)
         failed = [f"{name}: {outcome}" for name, outcome in outcomes.items() if isinstance(outcome, Exception)]
@@ -239,12 +264,12 @@ def _require_execution_tools(root: Path) -> None:
                          "run it from a checkout")
 
 
-def _codegen(language: str, names: list[str], prefix: str | None, out: Path) -> int:
+def _codegen(language: str, names: list[str], prefix: str | None, out: Path, quiet: bool = False) -> int:
     from derive import codegen
 
     _check_out(out)
     try:
-        files = codegen.render(language, prefix, names or None)
+        files = codegen.render(language, prefix, names or None, progress=_progress(quiet))
     except codegen.kernels.UnknownKernel as error:
         known = ", ".join(s.name for s in codegen.kernels.specs())
         raise UsageError(f"unknown kernel {error.args[0]} (known: {known})") from None
@@ -271,10 +296,10 @@ def _dispatch(argv: Sequence[str] | None) -> int:
     if args.command == "show":
         return _show(args.name, args.format)
     if args.command == "codegen":
-        return _codegen(args.language, args.names, args.prefix, args.out)
+        return _codegen(args.language, args.names, args.prefix, args.out, args.quiet)
     if args.command == "notebooks":
-        return _notebooks(args.out, args.execute)
-    return _generate(args.out, args.check)
+        return _notebooks(args.out, args.execute, args.quiet)
+    return _generate(args.out, args.check, args.quiet)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -309,3 +309,34 @@ class TestLosingNothing:
         assert_one_line_usage_error(status, err)
         assert "No space left on device" in err
         assert {k: v[0] for k, v in snapshot(generated_copy).items()} == {k: v[0] for k, v in before.items()}
+
+
+class TestTalking:
+    """The CLI says what it is (``--version``) and what it knows (``codegen --help``), and is quiet
+    when asked."""
+
+    def test_version_is_the_installed_distribution_s(self, capsys):
+        from importlib.metadata import version
+
+        import derive
+        assert derive.__version__ == version("derive-gaussian")
+        with pytest.raises(SystemExit) as exit_:
+            run_main(capsys, "--version")
+        assert exit_.value.code == 0
+        assert capsys.readouterr().out == f"derive {version('derive-gaussian')}\n"
+        result = run_module("--version")
+        assert (result.returncode, result.stdout, result.stderr) == (0, f"derive {derive.__version__}\n", "")
+
+    def test_codegen_help_lists_every_kernel(self, capsys):
+        from derive.codegen import kernels
+
+        with pytest.raises(SystemExit):
+            run_main(capsys, "codegen", "--help")
+        words = set(capsys.readouterr().out.replace(",", " ").split())
+        assert {spec.name for spec in kernels.SPECS} <= words
+
+    def test_quiet_check_says_nothing(self, capsys, generated_copy, quick_render):
+        status, out, err = run_main(capsys, "generate", "--out", str(generated_copy), "--check", "--quiet")
+        assert (status, out, err) == (0, "", "")
+        status, _, err = run_main(capsys, "generate", "--out", str(generated_copy), "--check")
+        assert status == 0 and err.endswith(" stale\n"), "without --quiet the summary line is printed"

@@ -193,7 +193,8 @@ def test_numpy_with_prefix_is_importable(capsys, tmp_path, load_python_module, n
     code, stdout, err = run_main(capsys, "codegen", "numpy", "--prefix", "my_", "--out", str(tmp_path))
     assert code == 0, err
     files = list(tmp_path.glob("*.py"))
-    assert len(files) == 1, files
+    assert [f.name for f in files] == ["my_gaussian.py"], "named after its prefix, as the C's my_gaussian.h"
+    assert stdout == f"{files[0]}\n"
     module = load_python_module(files[0], "_codegen_test_my_kernels")
     assert {f"my_{k}" for k in ALL} <= set(module.__all__)
     assert {f"my_{k}" for k in exports.CONTRACT_NUMPY} <= set(module.__all__)

@@ -26,7 +26,7 @@ def test_numpy_refuses(prefix):
 
 def test_numpy_accepts_a_normalised_non_ascii_prefix(load_python_module, tmp_path):
     """é_ is NFKC-stable: every name in __all__ is defined."""
-    (tmp_path / "m.py").write_text(codegen.render("numpy", "é_", ["entropy_normal"])["derive_gaussian.py"])
+    (tmp_path / "m.py").write_text(codegen.render("numpy", "é_", ["entropy_normal"])["é_gaussian.py"])
     module = load_python_module(tmp_path / "m.py", "prefixed_e")
     assert module.__all__ == ["é_entropy_normal"] and callable(getattr(module, "é_entropy_normal"))
 

@@ -195,7 +195,7 @@ def render(kernels: list[Kernel], prefix: str = "derive_") -> dict[str, str]:
     declarations = "\n".join(f'__attribute__((__simd__("notinbranch"))) double {f}(double);' for f in VECTOR_MATH)
     return {
         f"{stem}.h": _template("header.h").substitute(
-            header=header_text, title="Entropy, cross-entropy and KL divergence of Gaussians (double precision).",
+            header=header_text, title="Entropies and divergences of Gaussians (double precision).",
             flags=RECOMMENDED_FLAGS, guard=f"{stem.upper()}_H", equality=_equality_note(kernels, prefix),
             declarations="\n\n".join(_signature(k, prefix) for k in kernels)),
         f"{stem}.c": _template("source.c").substitute(

@@ -83,9 +83,11 @@ def _uses(kernel: Kernel, function: type) -> bool:
     return any(e.has(function) for e in (kernel.output, *(value for _, value in kernel.temporaries)))
 
 
-def render(kernels: list[Kernel], prefix: str = "", module: str = "derive_gaussian") -> dict[str, str]:
-    """``{file name: text}`` for ``<module>.py``."""
+def render(kernels: list[Kernel], prefix: str = "", module: str | None = None) -> dict[str, str]:
+    """``{file name: text}`` for ``<module>.py``: ``<prefix>gaussian.py`` as the C's ``<prefix>gaussian.h``
+    (``derive_gaussian.py`` without a prefix), so that two prefixed modules can sit side by side."""
     check_prefix(prefix)
+    module = module or f"{prefix or 'derive_'}gaussian"
     printer = KernelNumPyPrinter({"user_functions": {f.__name__: "_" + f.helper_name for f in SPECIAL_FUNCTIONS}})
     helpers = sorted({h for k in kernels for h in k.helpers}, key=lambda h: h.__name__)
     helper_texts = {h: _helper(h, printer) for h in helpers}
@@ -93,7 +95,7 @@ def render(kernels: list[Kernel], prefix: str = "", module: str = "derive_gaussi
     printer.helper_buffers = {h: buffers for h, (_, buffers) in helper_texts.items()}
     header_text = header([k.spec.derivation for k in kernels], "regenerate with `derive codegen` or `derive generate`")
     return {f"{module}.py": _template("module.py").substitute(
-        title="Entropy, cross-entropy and KL divergence of Gaussians, as numpy kernels.", header=header_text,
+        title="Entropies and divergences of Gaussians, as numpy kernels.", header=header_text,
         exports=", ".join(f'"{prefix}{k.spec.name}"' for k in kernels) + "".join(
             f', "{prefix}{k.spec.name}_tril"' for k in kernels if k.spec.reduction == "cholesky"),
         helpers="".join([text for text, _ in helper_texts.values()] + (
