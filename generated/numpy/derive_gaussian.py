@@ -10,6 +10,8 @@ Large inputs are computed in blocks of 2^16 elements through scratch buffers kep
 (13 MB for each of up to four calls running at the same time): fresh buffers of that size cost
 a page fault per 4 kB, more than the arithmetic done in them.
 """
+import warnings
+
 import numpy as np
 
 __all__ = ["entropy_normal", "cross_entropy_normal_normal", "kl_normal_normal", "kl_normal_std_normal", "kl_diag_std_normal_logvar", "entropy_laplace", "kl_normal_laplace", "entropy_mvn", "kl_mvn_mvn", "bhattacharyya_normal_normal", "hellinger_squared_normal_normal", "renyi_entropy_normal", "renyi_normal_normal", "renyi_mvn_mvn", "bhattacharyya_mvn_mvn", "hellinger_squared_mvn_mvn", "renyi_entropy_mvn", "entropy_mvn_tril", "kl_mvn_mvn_tril", "renyi_mvn_mvn_tril", "bhattacharyya_mvn_mvn_tril", "hellinger_squared_mvn_mvn_tril", "renyi_entropy_mvn_tril"]
@@ -21,7 +23,8 @@ _MAX_DIMENSIONS = 32
 
 def _float64(value, name):
     """``value`` as a float64 array, or ``ValueError`` naming ``name`` for what is not real numbers:
-    complex (its imaginary part would be dropped), strings and bytes ("2" would be read as 2),
+    complex (its imaginary part would be dropped), strings and bytes ("2" would be read as 2), booleans
+    (True would be read as 1: a mask passed for a parameter),
     datetimes and durations, dicts, ragged lists, ints beyond double range (10**400), and more
     than 32 dimensions.  A longdouble beyond double range becomes infinite here, quietly: the
     finiteness check refuses it."""
@@ -29,8 +32,10 @@ def _float64(value, name):
         array = np.asarray(value)
     except ValueError:  # ragged nesting
         raise ValueError(f"{name} must be an array of real numbers (got a ragged sequence)") from None
-    if array.dtype.kind not in "biufO":  # objects: Python ints, Fractions, ... converted below
+    if array.dtype.kind not in "iufO":  # objects: Python ints, Fractions, ... converted below
         raise ValueError(f"{name} must be real numbers (got dtype {array.dtype})")
+    if array.dtype.kind == "O" and any(isinstance(v, (bool, np.bool_, str, bytes)) for v in array.flat):
+        raise ValueError(f"{name} must be real numbers (got a boolean or a string)")
     if array.ndim > _MAX_DIMENSIONS:
         raise ValueError(f"{name} has {array.ndim} dimensions; at most {_MAX_DIMENSIONS}")
     try:
@@ -141,11 +146,20 @@ def _pooled(run, values, buffers, arrays, positive, validate, report=True):
         with np.errstate(**({"all": "ignore"} if validate else {})):
             value, overflowed = run(pool, values, buffers, arrays, positive, validate)
         if overflowed and report:
-            np.multiply(_LARGEST, 2.0)  # reported under the caller's np.errstate, as numpy reports its own
+            _report_overflow()
         return _result(value)
     finally:
         if len(_POOLS) < _POOLS_KEPT:
             _POOLS.append(pool)
+
+
+def _report_overflow():
+    """An overflow, reported under the caller's np.errstate as numpy reports its own; a warning
+    names the caller's line (the kernel -> _blocked or _summed_rows -> _pooled -> here), not ours."""
+    if np.geterr()["over"] == "warn":
+        warnings.warn("overflow encountered: a result is beyond the largest double", RuntimeWarning, stacklevel=5)
+    else:  # "ignore", "raise", "call", "print" and "log", exactly as numpy does them
+        np.multiply(_LARGEST, 2.0)
 
 
 def _blocks(pool, values, buffers, arrays, positive, validate):

@@ -19,6 +19,10 @@ BAD = {
     "ints beyond double": [1.0, 10**400],
     "longdouble beyond double": np.longdouble("1e400"),
     "33 dimensions": np.ones((1,) * 33),
+    "bool": True,
+    "bool array": np.array([True, False]),
+    "bools among numbers": np.array([1.0, True], dtype=object),
+    "string among numbers": np.array([1.0, "2"], dtype=object),
 }
 
 
@@ -51,7 +55,16 @@ def test_refused_even_unvalidated(np_kernels):
 
 
 def test_real_inputs_still_accepted(np_kernels):
-    """The controls: ints, bools, float32, Python ints within range and lists of them are real numbers."""
+    """The controls: ints, float32, Python ints within range and lists of them are real numbers."""
     want = np_kernels.entropy_normal(2.0)
     for good in (2, np.int8(2), np.float32(2.0), [2], np.array([2], dtype=object), np.longdouble(2)):
         assert np_kernels.entropy_normal(good) == pytest.approx(want, rel=0, abs=0)
+
+
+def test_an_overflow_warning_names_the_caller_s_line(np_kernels):
+    """Issue 14: the warning points at the line that called the kernel, not at the module's internals."""
+    with pytest.warns(RuntimeWarning, match="overflow") as caught:
+        np_kernels.kl_normal_normal(0.0, 1e300, 0.0, 1e-300)
+    with pytest.warns(RuntimeWarning, match="overflow") as summed:
+        np_kernels.kl_diag_std_normal_logvar(np.full((1, 2), 1e200), np.zeros((1, 2)))
+    assert [w.filename for w in (*caught, *summed)] == [__file__, __file__]
