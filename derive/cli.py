@@ -168,7 +168,7 @@ def _check(file: Path, names: list[str]) -> int:
             continue
         try:
             derivation = entry.build()
-        except StepRejected as error:
+        except (StepRejected, registry.BuildError) as error:
             _say(f"REFUSED  {entry.name}: {error}\n")
             return 1
         _say(f"ok       {entry.name}: {entry.title}\n")
@@ -308,7 +308,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with _stdout_errors():
             sys.stdout.flush()  # what is buffered reaches its file while an error can still be reported
         return status
-    except (UsageError, OutputError) as error:
+    except (UsageError, OutputError, registry.BuildError) as error:
         print(f"derive: error: {error}", file=sys.stderr)
         return 2
     except StepRejected as error:  # a derivation failed its check: nothing was written

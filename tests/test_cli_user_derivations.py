@@ -104,3 +104,18 @@ def test_an_installed_package_adds_derivations(tmp_path):
     assert result.returncode == 0, result.stderr
     row = next(line for line in result.stdout.splitlines() if line.startswith("example-jeffreys-normal-normal"))
     assert row.endswith("[from entry point jeffreys (my_divergences)]")
+
+
+def test_a_builder_that_raises_is_refused_in_one_line(tmp_path):
+    """The user's own code raising (not a refused step) is named with its line, never a traceback:
+    ``check`` refuses the derivation (1), ``show`` is bad usage (2)."""
+    file = tmp_path / "raising.py"
+    file.write_text('from derive.api import publish\n\n\n@publish("raising-derivation", "Raises")\n'
+                    'def raising(name, title):\n    raise RuntimeError("a bug of mine")\n', encoding="utf-8")
+    result = derive("check", str(file))
+    assert (result.returncode, result.stderr) == (1, ""), result.stderr
+    assert result.stdout == (f"REFUSED  raising-derivation: {file}: building 'raising-derivation' raised "
+                             "RuntimeError: a bug of mine (line 6)\n")
+    result = derive("show", "raising-derivation", "--from", str(file))
+    assert_one_line_usage_error(result.returncode, result.stderr)
+    assert "RuntimeError: a bug of mine (line 6)" in result.stderr and result.stdout == ""

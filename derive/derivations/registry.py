@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+import traceback
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -50,6 +51,25 @@ class LoadError(Exception):
     """A user's file or an installed package that could not be loaded: one line says why."""
 
 
+class BuildError(Exception):
+    """A user's derivation whose own code raised while building it (not a refused step): one line
+    says which derivation, where, and what was raised."""
+
+
+def _built_by_user(build: Callable[[str, str], Derivation], name: str, title: str, origin: str) -> Derivation:
+    from derive.engine import StepRejected
+
+    try:
+        return build(name, title)
+    except StepRejected:
+        raise
+    except Exception as error:  # noqa: BLE001 — the user's code may raise anything: one line, no traceback
+        frames = traceback.extract_tb(error.__traceback__)
+        theirs = [f for f in frames if f.filename == origin] or frames
+        where = f" (line {theirs[-1].lineno})" if theirs else ""
+        raise BuildError(f"{origin}: building {name!r} raised {type(error).__name__}: {error}{where}") from None
+
+
 def publish(name: str, title: str, kernels: tuple[KernelSpec, ...] = ()
             ) -> Callable[[Callable[[str, str], Derivation]], Callable[[], Derivation]]:
     """Register ``build(name, title)`` under ``name``; calling the result builds it once.
@@ -68,11 +88,13 @@ def publish(name: str, title: str, kernels: tuple[KernelSpec, ...] = ()
         if taken:
             raise ValueError(f"kernel {', '.join(sorted(taken))} published twice")
 
+        origin = _ORIGIN[-1]
+
         def memo() -> Derivation:
             if name not in _BUILT:
-                _BUILT[name] = build(name, title)
+                _BUILT[name] = build(name, title) if origin == BUILTIN else _built_by_user(build, name, title, origin)
             return _BUILT[name]
-        _ENTRIES[name] = Entry(name, title, memo, build.__module__.rsplit(".", 1)[-1], _ORIGIN[-1])
+        _ENTRIES[name] = Entry(name, title, memo, build.__module__.rsplit(".", 1)[-1], origin)
         _KERNELS.extend(kernels)
         return memo
     return register
