@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import os
+import tempfile
 from pathlib import Path
 
 from nbformat import NotebookNode
@@ -52,12 +53,23 @@ async def _execute_one(notebook: NotebookNode, working_dir: Path, timeout: int) 
     env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONPATH": python_path}
     client = NotebookClient(executed, timeout=timeout, kernel_name=KERNELSPEC["name"],
                             resources={"metadata": {"path": str(working_dir)}})
-    try:
-        await client.async_execute(env=env)
-    except CellExecutionError as error:
-        failed = next((i for i, cell in enumerate(executed.cells)
-                       if any(o.get("output_type") == "error" for o in cell.get("outputs", []))), "?")
-        return NotebookFailed(f"cell {failed}: {error.ename}: {error.evalue}")
-    except (CellTimeoutError, DeadKernelError) as error:
-        return NotebookFailed(str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__)
+    # The kernel's own stderr (its "running over TCP without encryption" warning on every start) goes to
+    # a file, not the user's terminal; its last line is shown if the kernel dies.
+    with tempfile.TemporaryFile(mode="w+") as kernel_log:
+        try:
+            await client.async_execute(env=env, stderr=kernel_log)
+        except CellExecutionError as error:
+            failed = next((i for i, cell in enumerate(executed.cells)
+                           if any(o.get("output_type") == "error" for o in cell.get("outputs", []))), "?")
+            return NotebookFailed(f"cell {failed}: {error.ename}: {error.evalue}")
+        except CellTimeoutError as error:
+            return NotebookFailed(_first_line(error))
+        except DeadKernelError as error:
+            kernel_log.seek(0)
+            last = [line for line in kernel_log.read().splitlines() if line.strip()][-1:]
+            return NotebookFailed(" ".join([_first_line(error), *last]))
     return executed
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
