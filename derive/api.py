@@ -29,6 +29,7 @@ from derive.derivations.citation import cite
 from derive.derivations.lemmas import MEAN, NORMALISATION, SECOND_MOMENT, SQUARE_DISTANCE
 from derive.derivations.registry import declare_kernels, publish
 from derive.engine import Context, Derivation, DerivationBuilder, Rule, StepRejected
+from derive.engine.check import Refutation, Verdict, check_step
 from derive.engine.gaussian_integrals import (COMBINE_EXPONENTIALS, COMPLETE_THE_SQUARE, GAUSSIAN_INTEGRAL,
                                               GAUSSIAN_INTEGRAL_MATRIX, PRODUCT_OF_GAUSSIAN_POWERS,
                                               WRITE_OUT_DENSITIES)
@@ -43,9 +44,9 @@ __all__ = [
     "ALGEBRA", "COMBINE_EXPONENTIALS", "COMPLETE_THE_SQUARE", "Context", "DEFINITION", "Definition", "Derivation",
     "DerivationBuilder", "EXPAND_LOG_DENSITY", "Expm1mx", "Family", "FamilyBase", "GAUSSIAN_INTEGRAL",
     "GAUSSIAN_INTEGRAL_MATRIX", "KernelSpec", "Laplace", "LINEARITY", "LOG_ALGEBRA", "LOG_OF_QUOTIENT", "MEAN",
-    "NORMALISATION", "Normal", "PRODUCT_OF_GAUSSIAN_POWERS", "PULL_CONSTANTS", "Parameter", "REGROUP", "Rule",
-    "SECOND_MOMENT", "SQUARE_DISTANCE", "STABLE_FORM", "ScaleTerm", "StepRejected", "WRITE_OUT_DENSITIES",
-    "begin", "cite", "cross_entropy", "declare_kernels", "entropy", "get", "integral", "kl", "laplace", "mu", "mu1", "mu2",
+    "NORMALISATION", "Normal", "PRODUCT_OF_GAUSSIAN_POWERS", "PULL_CONSTANTS", "Parameter", "REGROUP", "Refutation", "Rule",
+    "SECOND_MOMENT", "SQUARE_DISTANCE", "STABLE_FORM", "ScaleTerm", "StepRejected", "Verdict", "WRITE_OUT_DENSITIES",
+    "begin", "check_step", "cite", "cross_entropy", "declare_kernels", "entropy", "get", "integral", "kl", "laplace", "mu", "mu1", "mu2",
     "normal", "normal_1", "normal_2", "publish", "sigma", "sigma1", "sigma2", "standard_normal", "swap", "z",
 ]
 

@@ -55,6 +55,8 @@ def _parser() -> argparse.ArgumentParser:
     notebooks = commands.add_parser("notebooks", help="write the teaching notebooks; --execute runs them for publishing")
     notebooks.add_argument("--out", type=_folder, help="folder to write into (default: the repository's notebooks/; "
                                                     "required with --execute)")
+    notebooks.add_argument("names", nargs="*", metavar="NAME",
+                           help="only these notebooks, e.g. entropy or entropy.ipynb (default: all)")
     notebooks.add_argument("--execute", action="store_true",
                            help="run each notebook in a fresh kernel and keep its outputs (needs nbclient, ipykernel)")
     _quiet_option(notebooks)
@@ -210,11 +212,12 @@ def _generate(out: Path | None, check: bool, quiet: bool = False) -> int:
     return 0
 
 
-def _notebooks(out: Path | None, execute: bool, quiet: bool = False) -> int:
+def _notebooks(out: Path | None, execute: bool, quiet: bool = False, names: Sequence[str] = ()) -> int:
     """Unexecuted notebooks (as ``generate`` writes them), or executed copies for publishing.
 
     Executed copies run with the repository's ``notebooks/`` as working folder, wherever they
-    are written, so they load the repository's generated kernels.
+    are written, so they load the repository's generated kernels; a copy of those kernels is
+    written beside them, so that they run again where they are.
     """
     from derive import generate
 
@@ -230,6 +233,13 @@ def _notebooks(out: Path | None, execute: bool, quiet: bool = False) -> int:
     progress = _progress(quiet)
     files = generate.render_notebooks(progress=progress)
     texts = {relative.name: text for relative, text in files.items()}
+    if names:
+        wanted = {name if name.endswith(".ipynb") else f"{name}.ipynb" for name in names}
+        unknown = sorted(wanted - set(texts))
+        if unknown:
+            raise UsageError(f"unknown notebook {', '.join(unknown)} (known: "
+                             f"{', '.join(n.removesuffix('.ipynb') for n in texts)})")
+        texts = {name: text for name, text in texts.items() if name in wanted}
     if execute:
         from derive import execute as runner
         from derive.emit import notebook
@@ -242,6 +252,7 @@ def _notebooks(out: Path | None, execute: bool, quiet: bool = False) -> int:
             print(f"derive: error: {'; '.join(failed)}", file=sys.stderr)
             return 1
         texts = {name: notebook.writes(executed) for name, executed in outcomes.items()}
+        texts[notebook.NUMPY_MODULE.name] = (root / notebook.NUMPY_MODULE).read_text(encoding="utf-8")
     return _write_listed(out if out is not None else root / generate.NOTEBOOKS, texts)
 
 
@@ -298,7 +309,7 @@ def _dispatch(argv: Sequence[str] | None) -> int:
     if args.command == "codegen":
         return _codegen(args.language, args.names, args.prefix, args.out, args.quiet)
     if args.command == "notebooks":
-        return _notebooks(args.out, args.execute, args.quiet)
+        return _notebooks(args.out, args.execute, args.quiet, args.names)
     return _generate(args.out, args.check, args.quiet)
 
 

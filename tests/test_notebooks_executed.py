@@ -88,3 +88,21 @@ def test_the_classic_mistake_is_refuted_and_the_intended_line_proved(executed):
     written, meant = text_of(cell).split("As meant:")
     assert "Refutation(route=" in written
     assert "Verdict(symbolic='proved'" in meant
+
+
+def test_an_executed_copy_runs_again_where_it_is_written(executed, tmp_path, monkeypatch, capsys):
+    """``derive notebooks --execute NAME --out DIR`` writes the notebook and the kernels it loads; run
+    again from DIR (no repository around it), the copy finds them there."""
+    from tests.helpers import run_main
+
+    monkeypatch.setattr(execute, "execute_all", lambda notebooks, working_dir: {
+        name: executed[name.removesuffix(".ipynb")] for name in notebooks})
+    status, out, err = run_main(capsys, "notebooks", "--execute", "entropy", "--out", str(tmp_path / "site"))
+    assert status == 0, err
+    site = tmp_path / "site"
+    assert sorted(p.name for p in site.iterdir()) == ["derive_gaussian.py", "entropy.ipynb"]
+    assert (site / "derive_gaussian.py").read_bytes() == (REPO / notebook.NUMPY_MODULE).read_bytes()
+    monkeypatch.undo()
+    again = execute.execute_all({"entropy": notebook.reads((site / "entropy.ipynb").read_text(encoding="utf-8"))},
+                                site)["entropy"]
+    assert not isinstance(again, Exception), again
