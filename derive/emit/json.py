@@ -8,7 +8,7 @@ from sympy.printing.repr import ReprPrinter
 
 from derive.emit.printing import latex
 from derive.engine import Derivation
-from derive.engine.special import elementary
+from derive.engine.special import SpecialFunction, elementary
 from derive.provenance import header
 
 
@@ -46,12 +46,36 @@ def _check(step_index: int, derivation: Derivation) -> str:
     return f"symbolic and {numeric}" if verdict.symbolic == "proved" else numeric
 
 
+def _where(expr: sp.Expr, definitions: tuple[tuple[sp.Symbol, sp.Expr], ...]) -> list[dict]:
+    """The definitions ``expr`` uses, directly or through another definition, in the order given."""
+    used, pending = set(), set(expr.free_symbols)
+    by_symbol = dict(definitions)
+    while pending:
+        symbol = pending.pop()
+        if symbol in by_symbol and symbol not in used:
+            used.add(symbol)
+            pending |= by_symbol[symbol].free_symbols
+    symbols = [{"symbol": latex(symbol), "definition": latex(definition)}
+               for symbol, definition in definitions if symbol in used]
+    helpers = {f for e in [expr, *(d for s, d in definitions if s in used)] for f in e.atoms(SpecialFunction)}
+    return symbols + [{"symbol": latex(f), "definition": latex(type(f).definition(*f.args))}
+                      for f in sorted(helpers, key=sp.default_sort_key)]
+
+
 def as_dict(derivation: Derivation) -> dict:
+    """Each step's ``expr`` (srepr) and ``latex`` are one expression, explicit (no auxiliary symbols,
+    no helper functions), so that a program reads back what a person sees; ``display`` is the line
+    as the write-ups show it, in the auxiliary symbols that ``where`` defines."""
     def realise(expr: sp.Expr) -> sp.Expr:
         return _scalars_out_of_determinants(elementary(derivation.context.realise(expr)))
-    steps = [{"expr": _srepr(realise(expr)), "rule": rule.name, "why": why, "latex": latex(expr),
-              "law": rule.statement, "check": _check(i, derivation)}
-             for i, (expr, rule, why) in enumerate(derivation.lines)]
+    steps = []
+    for i, (expr, rule, why) in enumerate(derivation.lines):
+        explicit = realise(expr)
+        step = {"expr": _srepr(explicit), "rule": rule.name, "why": why, "latex": latex(explicit),
+                "law": rule.statement, "check": _check(i, derivation)}
+        if explicit != expr:
+            step |= {"display": latex(expr), "where": _where(expr, derivation.context.definitions)}
+        steps.append(step)
     return {"name": derivation.name, "title": derivation.title, "note": header(derivation.name), "steps": steps,
             "result": _srepr(_scalars_out_of_determinants(elementary(derivation.explicit_result))), "result_latex": latex(derivation.result)}
 

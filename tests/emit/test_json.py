@@ -55,6 +55,22 @@ class TestSchema:
         assert first["rule"] == "definition"
         assert sp.sympify(first["expr"]).has(sp.Integral)
 
+    def test_latex_is_the_latex_of_expr_and_display_is_defined(self, document):
+        """Issue 14: ``latex`` shows ``expr`` itself (read back from its srepr and printed by SymPy's own
+        LaTeX printer, the same symbols appear); the line in auxiliary symbols is ``display``, and each of
+        its auxiliary symbols and helpers has a ``where`` entry."""
+        _, doc = document
+        for step in doc["steps"]:
+            expr = sp.sympify(step["expr"])
+            names = {sp.latex(symbol) for symbol in expr.free_symbols}
+            assert all(name in step["latex"] for name in names), (step["latex"], names)
+            assert r"\psi" not in step["latex"] and "placeholder" not in step["latex"]
+            if "display" in step:
+                defined = {entry["symbol"] for entry in step["where"]}
+                assert all(entry["definition"] for entry in step["where"])
+                if r"\psi" in step["display"]:
+                    assert any(symbol.startswith(r"\psi") for symbol in defined), step["where"]
+
     def test_expressions_are_explicit(self, document):
         # srepr of explicit densities: no placeholder q(z) / p(z) left for the reader to guess.
         _, doc = document
