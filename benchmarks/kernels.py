@@ -576,13 +576,20 @@ def renyi_section(args, ffi, kernels_c, floor_c, np_kernels) -> None:
             lambda: np_kernels.hellinger_squared_normal_normal(mu1, sigma1, mu2, sigma2, validate=False),
         HAND_WRITTEN: lambda: -np.expm1(-bhattacharyya_hand_written(mu1, sigma1, mu2, sigma2)),
     }))
-    print(f"## Rényi family, elementwise, {n:.0e} random elements ({INPUTS['random']})".replace("e+0", "e"))
+    _elementwise_table(args, f"Rényi family, elementwise, {n:.0e} random elements ({INPUTS['random']})", groups,
+                       out, lambda: floor_c.stream_floor(n, *ptr, ptr_floor), n)
+
+
+def _elementwise_table(args, title: str, groups, out: np.ndarray, floor, n: int) -> None:
+    """One table for groups of variants of elementwise kernels, each beside the floor and the
+    hand-written formula (all checked to agree before they are timed)."""
+    print(f"## {title}".replace("e+0", "e"))
     print()
     print("| kernel | variant | ns/element | × floor | × hand-written | IQR |")
     print("|---|---|---:|---:|---:|---:|")
     for kernel, variants in groups:
         variants = dict(variants)
-        variants[FLOOR] = lambda: floor_c.stream_floor(n, *ptr, ptr_floor)
+        variants[FLOOR] = floor
         reference = variants[HAND_WRITTEN]()
         for name, run in variants.items():
             result = run()
@@ -590,15 +597,38 @@ def renyi_section(args, ffi, kernels_c, floor_c, np_kernels) -> None:
             if checked is not None:
                 np.testing.assert_allclose(checked, reference, rtol=1e-9, atol=1e-12)
         times = measure(variants, args.reps, repeat_short=False)
-        floor, hand = (statistics.median(times[name]) for name in (FLOOR, HAND_WRITTEN))
+        floor_time, hand = (statistics.median(times[name]) for name in (FLOOR, HAND_WRITTEN))
         for name, samples in times.items():
             median = statistics.median(samples)
-            print(f"| {kernel} | {name} | {median / n * 1e9:.2f} | {median / floor:.2f} | {median / hand:.2f} | "
+            print(f"| {kernel} | {name} | {median / n * 1e9:.2f} | {median / floor_time:.2f} | {median / hand:.2f} | "
                   f"{iqr_percent(samples):.0f}% |")
     print()
 
 
-SECTIONS = ("univariate", "vae", "mvn", "renyi", "renyi-mvn")
+def jeffreys_section(args, ffi, kernels_c, floor_c, np_kernels) -> None:
+    """jeffreys_normal_normal at 4e6 random elements beside the closed form as a user would type it."""
+    n = args.renyi_size
+    mu1, sigma1, mu2, sigma2 = inputs(n)
+    out, out_floor = np.zeros(n), np.zeros(n)
+    ptr = [c_array(ffi, a) for a in (mu1, sigma1, mu2, sigma2)]
+    ptr_out, ptr_floor = c_array(ffi, out, "double *"), c_array(ffi, out_floor, "double *")
+
+    def hand_written():
+        gap = (mu1 - mu2) ** 2
+        return (sigma1**2 + gap) / (2 * sigma2**2) + (sigma2**2 + gap) / (2 * sigma1**2) - 1
+
+    groups = [("jeffreys_normal_normal", {
+        "C `derive_jeffreys_normal_normal_n`": lambda: kernels_c.derive_jeffreys_normal_normal_n(n, *ptr, ptr_out),
+        "numpy `jeffreys_normal_normal(validate=False)`":
+            lambda: np_kernels.jeffreys_normal_normal(mu1, sigma1, mu2, sigma2, validate=False),
+        "numpy `jeffreys_normal_normal` (validated)": lambda: np_kernels.jeffreys_normal_normal(mu1, sigma1, mu2, sigma2),
+        HAND_WRITTEN: hand_written,
+    })]
+    _elementwise_table(args, f"Jeffreys divergence, elementwise, {n:.0e} random elements ({INPUTS['random']})",
+                       groups, out, lambda: floor_c.stream_floor(n, *ptr, ptr_floor), n)
+
+
+SECTIONS = ("univariate", "vae", "mvn", "renyi", "renyi-mvn", "jeffreys")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -698,6 +728,8 @@ def main(argv: list[str] | None = None) -> int:
             renyi_section(args, ffi, kernels_c, floor_c, np_kernels)
         if "renyi-mvn" in args.only:
             renyi_mvn_section(args, ffi, mvn_c, np_kernels)
+        if "jeffreys" in args.only:
+            jeffreys_section(args, ffi, kernels_c, floor_c, np_kernels)
         print(f"(measured in {time.perf_counter() - started:.0f} s)")
         return 0
     finally:
