@@ -143,6 +143,8 @@ def _build(spec: KernelSpec) -> Kernel:
         raise ValueError(f"kernel {spec.name}: result of {spec.derivation} uses "
                          f"{result.free_symbols - known} beyond its parameters")
     temporaries, (output,) = sp.cse(result, symbols=sp.numbered_symbols("_tmp"), order="canonical")
-    return Kernel(spec, formula=sp.sstr(sp.sympify(derivation.closed_form)),
-                  formula_latex=latex(derivation.closed_form),
+    closed_form = derivation.closed_form
+    for symbol, value in reversed(derivation.context.definitions):  # in the parameters a caller passes
+        closed_form = closed_form.xreplace({symbol: value})
+    return Kernel(spec, formula=sp.sstr(sp.sympify(closed_form)), formula_latex=latex(closed_form),
                   temporaries=definitions + tuple(temporaries), output=output)

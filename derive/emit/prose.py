@@ -11,9 +11,9 @@ _MATH = {
     "ρ": r"\rho", "ω": r"\omega", "Λ": r"\Lambda", "×": r"\times", "≠": r"\ne", "⁰": "^0",
     "ₚ": "_p", "ⁿ": "^n", "ₙ": "_n", "₃": "_3", "ₘ": "_m", "ⱼ": "_j", "ₗ": "_l", "ᵈ": "^d", "⁴": "^4",
     "ᵏ": "^k", "ˣ": "^x", "ₐ": "_a", "ₑ": "_e", "⊗": r"\otimes", "⋅": r"\cdot", "∀": r"\forall", "ᵩ": r"_\varphi", "ₓ": "_x", "₀": "_0", "√": r"\surd", "∂": r"\partial",
-    "≻": r"\succ", "⅛": r"\tfrac18", "¼": r"\tfrac14", "±": r"\pm", "↔": r"\leftrightarrow",
+    "≻": r"\succ", "⅛": r"\tfrac18", "¼": r"\tfrac14", "±": r"\pm", "↔": r"\leftrightarrow", "Φ": r"\Phi", "ᵤ": "_u",
 }
-_TEXT = {"é": r"\'e", "–": "--", "—": "---", "’": "'", "“": "``", "”": "''"}
+_TEXT = {"é": r"\'e", "ü": r'\"u', "–": "--", "—": "---", "’": "'", "“": "``", "”": "''"}
 _SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
             "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
             ">": r"\textgreater{}", "<": r"\textless{}"}  # (in the default font encoding, > prints as ¿)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import mpmath
 import sympy as sp
-from sympy.codegen.cfunctions import expm1, log1p
+from sympy.codegen.cfunctions import expm1, hypot, log1p
 
 Assignments = tuple[tuple[sp.Symbol, sp.Expr], ...]
 
@@ -145,8 +145,16 @@ class SpecialFunction(sp.Function):
 
     helper_name = ""
 
+    pretty_name = ""
+    """The name in plain Unicode (ψ, expm1mx), for the terminal: never the class name."""
+    text_definition = ""
+    """Its definition in plain Unicode, for the terminal's 'where' lines."""
+
     def _latex(self, printer) -> str:
         return rf"{self.latex_name}\left({', '.join(printer._print(a) for a in self.args)}\right)"
+
+    def _pretty(self, printer):
+        return printer._print_Function(self, func_name=self.pretty_name or type(self).__name__)
 
     def _eval_evalf(self, prec: int) -> sp.Expr:
         return self.definition(*self.args)._eval_evalf(prec)
@@ -187,6 +195,8 @@ class ScaleTerm(SpecialFunction):
     nargs = 2
     helper_name = "scale_term"
     latex_name = r"\psi"
+    pretty_name = "ψ"
+    text_definition = "ψ(σ_q, σ_p) = ½(r² − 1) − log r, r = σ_q/σ_p"
     latex_definition = r"\tfrac12\left(r^2 - 1\right) - \log r,\ r = \sigma_q / \sigma_p"
     summary = "psi(sigma_q, sigma_p) = (r^2 - 1)/2 - log(r), r = sigma_q/sigma_p"
     parameters = (_sigma_q, _sigma_p)
@@ -240,6 +250,8 @@ class Expm1mx(SpecialFunction):
     nargs = 1
     helper_name = "expm1mx"
     latex_name = r"\operatorname{expm1mx}"
+    pretty_name = "expm1mx"
+    text_definition = "expm1mx(x) = eˣ − 1 − x"
     latex_definition = r"e^x - 1 - x"
     summary = "expm1mx(x) = exp(x) - 1 - x"
     parameters = (_x,)
@@ -283,6 +295,8 @@ class HalfExpm1mx(Expm1mx):
 
     helper_name = "half_expm1mx"
     latex_name = r"\tfrac12\operatorname{expm1mx}"
+    pretty_name = "½expm1mx"
+    text_definition = "½expm1mx(x) = ½(eˣ − 1 − x)"
     latex_definition = r"\tfrac12\left(e^x - 1 - x\right)"
     summary = "half_expm1mx(x) = (exp(x) - 1 - x)/2"
     far = sp.Piecewise((_HALF_E * expm1(_x - 1) + (_HALF_E_LESS_ONE - _x / 2), _x > 709),
@@ -307,6 +321,8 @@ class Log1pmx(SpecialFunction):
     nargs = 1
     helper_name = "log1pmx"
     latex_name = r"\operatorname{log1pmx}"
+    pretty_name = "log1pmx"
+    text_definition = "log1pmx(x) = log(1 + x) − x"
     latex_definition = r"\log(1 + x) - x"
     summary = "log1pmx(x) = log(1 + x) - x"
     parameters = (_x,)
@@ -321,6 +337,24 @@ class Log1pmx(SpecialFunction):
         return sp.log(1 + x) - x
 
 
+class NormalQuantile(SpecialFunction):
+    """Φ⁻¹(u), the standard normal quantile function: a name for the write-ups (the quantile
+    coupling of W₂), realised as √2 erf⁻¹(2u − 1) for the checker.  No kernel prints it, so it
+    has no floating-point recipe and is not among ``SPECIAL_FUNCTIONS``."""
+
+    nargs = 1
+    latex_name = r"\Phi^{-1}"
+    pretty_name = "Φ⁻¹"
+    text_definition = "Φ⁻¹(u) = √2 erf⁻¹(2u − 1), the standard normal quantile"
+    latex_definition = r"\sqrt{2}\,\operatorname{erf}^{-1}(2u - 1)"
+    summary = "Phi^-1(u) = sqrt(2) erfinv(2u - 1), the standard normal quantile"
+    parameters = (sp.Symbol("u", real=True),)
+
+    @classmethod
+    def definition(cls, u: sp.Expr) -> sp.Expr:
+        return sp.sqrt(2) * sp.erfinv(2 * u - 1)
+
+
 SPECIAL_FUNCTIONS: tuple[type[SpecialFunction], ...] = (ScaleTerm, Expm1mx, HalfExpm1mx, Log1pmx)
 
 
@@ -330,7 +364,9 @@ def realise_special(expr: sp.Expr) -> sp.Expr:
 
 
 def elementary(expr: sp.Expr) -> sp.Expr:
-    """log1p(x) and expm1(x), SymPy's codegen functions, as log(1 + x) and eˣ − 1: the same
-    values in functions that simplify and evaluate (and that plain SymPy reads back)."""
+    """log1p(x), expm1(x) and hypot(x, y), SymPy's codegen functions, as log(1 + x), eˣ − 1 and
+    √(x² + y²): the same values in functions that simplify and evaluate (and that plain SymPy
+    reads back)."""
     return expr.replace(lambda e: isinstance(e, log1p), lambda e: sp.log(1 + e.args[0])).replace(
-        lambda e: isinstance(e, expm1), lambda e: sp.exp(e.args[0]) - 1)
+        lambda e: isinstance(e, expm1), lambda e: sp.exp(e.args[0]) - 1).replace(
+        lambda e: isinstance(e, hypot), lambda e: sp.sqrt(e.args[0] ** 2 + e.args[1] ** 2))

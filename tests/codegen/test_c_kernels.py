@@ -171,7 +171,7 @@ def test_c_numpy_and_sympy_agree(c_lib, np_kernels, reference, kernel_name):
 
 # The KL kernels compute ψ without libm (ScaleTerm's branch-free recipe), in both forms.
 WITHOUT_LIBM = {"kl_normal_normal", "kl_normal_std_normal"}
-LIBM_CALL = re.compile(r"(?<![\w.])(log|log1p|exp|expm1|erf|erfc|pow|sqrt|cbrt|sin|cos|tan|atan|atanh|lgamma)\(")
+LIBM_CALL = re.compile(r"(?<![\w.])(log|log1p|exp|expm1|erf|erfc|pow|sqrt|hypot|cbrt|sin|cos|tan|atan|atanh|lgamma)\(")
 
 
 def _header_libm_free(header: str) -> set[str]:
