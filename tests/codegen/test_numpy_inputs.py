@@ -68,3 +68,20 @@ def test_an_overflow_warning_names_the_caller_s_line(np_kernels):
     with pytest.warns(RuntimeWarning, match="overflow") as summed:
         np_kernels.kl_diag_std_normal_logvar(np.full((1, 2), 1e200), np.zeros((1, 2)))
     assert [w.filename for w in (*caught, *summed)] == [__file__, __file__]
+
+
+def test_float32_input_is_computed_and_returned_in_float64(np_kernels):
+    """As the module docstring and the README say: float64 out, from the float32 values exactly
+    (the same result as for the same numbers given as float64), so a cast back is exact to the
+    float32 ulp; mpmath at 40 digits judges the cast."""
+    import mpmath as mp
+    args32 = [np.array([0.1, -2.5], np.float32), np.array([0.3, 1.7], np.float32),
+              np.array([0.2, 0.5], np.float32), np.array([0.31, 1.9], np.float32)]
+    got = np_kernels.kl_normal_normal(*args32)
+    assert got.dtype == np.float64
+    assert np.array_equal(got, np_kernels.kl_normal_normal(*(a.astype(np.float64) for a in args32)))
+    with mp.workdps(40):
+        for i in range(2):
+            m1, s1, m2, s2 = (mp.mpf(float(a[i])) for a in args32)
+            exact = mp.log(s2 / s1) + (s1**2 + (m1 - m2) ** 2) / (2 * s2**2) - mp.mpf(1) / 2
+            assert np.float32(got[i]) == np.float32(float(exact))

@@ -3,6 +3,10 @@
 $header
 
 Each function broadcasts like a numpy ufunc and returns a float for scalar input.
+They compute in float64 and return float64 whatever the input's dtype (float32 and float16
+included): the stable forms' series and switch points are fitted to double precision, and
+a float32 result rounded from them would still be exact to the float32 ulp; cast it back
+(``.astype(np.float32)``) if you need the input's dtype.
 Parameters are checked unless ``validate=False``: a scale (sigma) that is not > 0, or any
 parameter that is NaN or infinite, raises ``ValueError`` naming the parameter.
 
