@@ -89,7 +89,7 @@ def _latex_condition(condition: Condition) -> str:
     (argument,) = condition.arguments
     shown = sp.latex(argument)
     return {sp.Q.positive: rf"{shown} > 0", sp.Q.positive_definite: rf"{shown} \succ 0",
-            sp.Q.symmetric: rf"{shown} = {shown}^T"}.get(condition.function, sp.latex(condition))
+            sp.Q.symmetric: rf"{shown} = {{{shown}}}^T"}.get(condition.function, sp.latex(condition))  # {Σ⁻¹}ᵀ: not ^{-1}^T
 
 
 def _with_conditions(law: str, requirement: str, given: tuple[Condition, ...]) -> str:
